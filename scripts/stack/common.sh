@@ -1,0 +1,67 @@
+# Shared settings and helpers for the local stack scripts. Sourced, not run.
+# shellcheck shell=bash
+STACK_SCRIPTS="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+REPO_ROOT="$(cd "$STACK_SCRIPTS/../.." && pwd)"
+# shellcheck source=versions.sh
+. "$STACK_SCRIPTS/versions.sh"
+
+# Built binaries and jars live outside the work tree so a fresh clone (as in
+# CI) reuses them; the Go build and module caches stay where Go keeps them.
+HERALD_CACHE="${HERALD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/herald}"
+CACHE_BIN="$HERALD_CACHE/bin"
+STACK_DIR="${HERALD_STACK_DIR:-$REPO_ROOT/.stack}"
+STACK_LOGS="$STACK_DIR/logs"
+STACK_PIDS="$STACK_DIR/pids"
+
+# Fixed loopback ports, chosen away from the usual defaults so a developer's
+# own etcd, Kafka or mail server does not collide with the stack.
+ETCD_PORT=${ETCD_PORT:-23790}
+ETCD_PEER_PORT=${ETCD_PEER_PORT:-23800}
+APISERVER_PORT=${APISERVER_PORT:-26443}
+KCM_PORT=${KCM_PORT:-20257}
+SCHEDULER_PORT=${SCHEDULER_PORT:-20259}
+KWOK_PORT=${KWOK_PORT:-20247}
+KAFKA_PORT=${KAFKA_PORT:-29092}
+KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-29093}
+SMTP_PORT=${SMTP_PORT:-21025}
+SMTP_API_PORT=${SMTP_API_PORT:-21080}
+
+log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# wait_until DEADLINE_SECONDS DESCRIPTION COMMAND...: polls COMMAND until it
+# succeeds; fails with DESCRIPTION when the deadline passes.
+wait_until() {
+  local deadline=$((SECONDS + $1)) what=$2
+  shift 2
+  until "$@" >/dev/null 2>&1; do
+    if ((SECONDS >= deadline)); then
+      log "timed out waiting for $what"
+      return 1
+    fi
+    sleep 0.3
+  done
+}
+
+port_open() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
+
+# pid_alive NAME: true when the process recorded for NAME is running.
+pid_alive() {
+  local f="$STACK_PIDS/$1.pid"
+  [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
+}
+
+# start_bg NAME COMMAND...: runs COMMAND detached, logs to .stack/logs/NAME.log.
+start_bg() {
+  local name=$1
+  shift
+  mkdir -p "$STACK_LOGS" "$STACK_PIDS"
+  setsid "$@" >"$STACK_LOGS/$name.log" 2>&1 </dev/null &
+  echo $! >"$STACK_PIDS/$name.pid"
+}
+
+# The Kafka classpath folder is keyed by the pom's hash, so editing the pom
+# (a version bump, another jar) resolves a fresh set.
+kafka_dir() {
+  echo "$HERALD_CACHE/kafka-$KAFKA_VERSION-$(sha256sum "$REPO_ROOT/stack/kafka/pom.xml" | cut -c1-12)"
+}
