@@ -118,6 +118,8 @@ TEST(KafkaSmoke, AdminCreatesTopicThenOneRecordRoundTrips) {
     rd_kafka_message_destroy(m);
   }
   rd_kafka_consumer_close(consumer.get());
+  consumer.reset();
+  producer.reset();
   EXPECT_EQ(got_key, key);
   EXPECT_EQ(got_value, value);
 

@@ -12,6 +12,7 @@ CACHE_BIN="$HERALD_CACHE/bin"
 STACK_DIR="${HERALD_STACK_DIR:-$REPO_ROOT/.stack}"
 STACK_LOGS="$STACK_DIR/logs"
 STACK_PIDS="$STACK_DIR/pids"
+KUBECTL="$CACHE_BIN/kubectl-$KUBERNETES_VERSION"
 
 # Fixed loopback ports, chosen away from the usual defaults so a developer's
 # own etcd, Kafka or mail server does not collide with the stack.
