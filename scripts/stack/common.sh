@@ -16,16 +16,19 @@ KUBECTL="$CACHE_BIN/kubectl-$KUBERNETES_VERSION"
 
 # Fixed loopback ports, chosen away from the usual defaults so a developer's
 # own etcd, Kafka or mail server does not collide with the stack.
-ETCD_PORT=${ETCD_PORT:-23790}
-ETCD_PEER_PORT=${ETCD_PEER_PORT:-23800}
-APISERVER_PORT=${APISERVER_PORT:-26443}
-KCM_PORT=${KCM_PORT:-20257}
-SCHEDULER_PORT=${SCHEDULER_PORT:-20259}
-KWOK_PORT=${KWOK_PORT:-20247}
-KAFKA_PORT=${KAFKA_PORT:-29092}
-KAFKA_CONTROLLER_PORT=${KAFKA_CONTROLLER_PORT:-29093}
-SMTP_PORT=${SMTP_PORT:-21025}
-SMTP_API_PORT=${SMTP_API_PORT:-21080}
+# HERALD_STACK_PORT_OFFSET shifts them all, so a second stack (e.g. a CI run
+# in a fresh clone) can run beside a developer's.
+_off=${HERALD_STACK_PORT_OFFSET:-0}
+ETCD_PORT=$((23790 + _off))
+ETCD_PEER_PORT=$((23800 + _off))
+APISERVER_PORT=$((26443 + _off))
+KCM_PORT=$((20257 + _off))
+SCHEDULER_PORT=$((20259 + _off))
+KWOK_PORT=$((20247 + _off))
+KAFKA_PORT=$((29092 + _off))
+KAFKA_CONTROLLER_PORT=$((29093 + _off))
+SMTP_PORT=$((21025 + _off))
+SMTP_API_PORT=$((21080 + _off))
 
 log() { printf '%s %s\n' "$(date +%H:%M:%S)" "$*" >&2; }
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
