@@ -53,8 +53,7 @@ std::optional<std::chrono::nanoseconds> ParseDuration(std::string_view text) {
     if (digits == 0) return std::nullopt;
     const Unit* unit = nullptr;
     for (const auto& u : kUnits) {
-      if (text.substr(i, u.name.size()) == u.name &&
-          (unit == nullptr || u.name.size() > unit->name.size())) {
+      if (text.substr(i, u.name.size()) == u.name && (unit == nullptr || u.name.size() > unit->name.size())) {
         unit = &u;
       }
     }

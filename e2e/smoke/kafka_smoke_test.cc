@@ -87,8 +87,7 @@ TEST(KafkaSmoke, AdminCreatesTopicThenOneRecordRoundTrips) {
   auto producer = NewClient(RD_KAFKA_PRODUCER, bootstrap, {{"acks", "all"}, {"enable.idempotence", "true"}});
   const std::string key = "00000000-0000-4000-8000-000000000001";
   const std::string value = R"({"hello":"herald"})";
-  ASSERT_EQ(rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()),
-                              RD_KAFKA_V_KEY(key.data(), key.size()),
+  ASSERT_EQ(rd_kafka_producev(producer.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(key.data(), key.size()),
                               RD_KAFKA_V_VALUE(const_cast<char*>(value.data()), value.size()),
                               RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END),
             RD_KAFKA_RESP_ERR_NO_ERROR);

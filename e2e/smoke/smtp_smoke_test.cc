@@ -115,8 +115,7 @@ TEST(SmtpSmoke, WrongPasswordIsRefused) {
   Sink sink = FromEnv();
   ASSERT_FALSE(::testing::Test::HasFailure());
   std::string error;
-  EXPECT_EQ(SendMail(sink.url, sink.ca, sink.user, "wrong-password", "herald-smoke-denied", &error),
-            CURLE_LOGIN_DENIED)
+  EXPECT_EQ(SendMail(sink.url, sink.ca, sink.user, "wrong-password", "herald-smoke-denied", &error), CURLE_LOGIN_DENIED)
       << error;
 }
 

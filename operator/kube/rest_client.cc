@@ -1,0 +1,157 @@
+// cpprestsdk implementation of kube::Client.
+#include <cpprest/http_client.h>
+#include <cpprest/rawptrstream.h>
+
+#include <chrono>
+#include <fstream>
+#include <mutex>
+#include <sstream>
+
+#include "kube/client.h"
+
+namespace herald::kube {
+namespace {
+
+namespace http = web::http;
+using http::client::http_client;
+using http::client::http_client_config;
+
+// Re-reads a projected service-account token when it may have rotated
+// (kubelet refreshes it well before expiry; once a minute is plenty).
+class TokenSource {
+ public:
+  TokenSource(std::string token, std::string file) : token_(std::move(token)), file_(std::move(file)) {}
+  std::string Get() {
+    if (file_.empty()) return token_;
+    std::lock_guard<std::mutex> lock(mu_);
+    auto now = std::chrono::steady_clock::now();
+    if (token_.empty() || now - read_at_ > std::chrono::seconds(60)) {
+      std::ifstream in(file_);
+      std::stringstream ss;
+      ss << in.rdbuf();
+      std::string t = ss.str();
+      while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
+      if (!t.empty()) token_ = t;
+      read_at_ = now;
+    }
+    return token_;
+  }
+
+ private:
+  std::mutex mu_;
+  std::string token_;
+  std::string file_;
+  std::chrono::steady_clock::time_point read_at_{};
+};
+
+class RestClient final : public Client {
+ public:
+  RestClient(const ClusterConfig& cfg, http_client_config base)
+      : cfg_(cfg), tokens_(cfg.token, cfg.token_file), base_(std::move(base)) {
+    http_client_config normal = base_;
+    normal.set_timeout(std::chrono::seconds(30));
+    client_ = std::make_unique<http_client>(web::uri(cfg.server), normal);
+    // Watches stay open for minutes (timeoutSeconds on the request bounds them).
+    http_client_config watch = base_;
+    watch.set_timeout(std::chrono::seconds(600));
+    watch_client_ = std::make_unique<http_client>(web::uri(cfg.server), watch);
+  }
+
+  Result<Response> Send(const std::string& method, const std::string& path_and_query, const std::string& body,
+                        const std::string& content_type) override {
+    try {
+      http::http_request req(method);
+      req.set_request_uri(path_and_query);
+      Authorize(req);
+      req.headers().add("Accept", "application/json");
+      if (!body.empty()) req.set_body(body, content_type);
+      http::http_response resp = client_->request(req).get();
+      Response out;
+      out.status = resp.status_code();
+      out.raw = resp.extract_utf8string(true).get();
+      if (!out.raw.empty()) out.body = nlohmann::json::parse(out.raw, nullptr, false);
+      if (out.body.is_discarded()) out.body = nullptr;
+      return out;
+    } catch (const std::exception& e) {
+      return Error{method + " " + path_and_query + ": " + e.what()};
+    }
+  }
+
+  Status Watch(const std::string& path_and_query, const std::function<bool(const WatchEvent&)>& on_event,
+               const std::atomic<bool>& stop) override {
+    try {
+      http::http_request req(http::methods::GET);
+      req.set_request_uri(path_and_query);
+      Authorize(req);
+      req.headers().add("Accept", "application/json");
+      http::http_response resp = watch_client_->request(req).get();
+      if (resp.status_code() < 200 || resp.status_code() >= 300) {
+        Response r;
+        r.status = resp.status_code();
+        r.raw = resp.extract_utf8string(true).get();
+        r.body = nlohmann::json::parse(r.raw, nullptr, false);
+        return Error{"watch " + path_and_query + ": HTTP " + std::to_string(r.status) + ": " + r.message()};
+      }
+      auto stream = resp.body();
+      while (!stop.load()) {
+        concurrency::streams::container_buffer<std::string> line;
+        size_t n = stream.read_line(line).get();
+        if (n == 0 && stream.is_eof()) break;
+        const std::string& text = line.collection();
+        if (text.empty()) continue;
+        auto j = nlohmann::json::parse(text, nullptr, false);
+        if (j.is_discarded() || !j.is_object()) return Error{"watch " + path_and_query + ": malformed event"};
+        WatchEvent ev{j.value("type", ""), j.value("object", nlohmann::json())};
+        if (!on_event(ev)) break;
+      }
+      return OkStatus();
+    } catch (const std::exception& e) {
+      return Error{"watch " + path_and_query + ": " + e.what()};
+    }
+  }
+
+ private:
+  void Authorize(http::http_request& req) {
+    std::string token = tokens_.Get();
+    if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);
+  }
+
+  ClusterConfig cfg_;
+  TokenSource tokens_;
+  http_client_config base_;
+  std::unique_ptr<http_client> client_;
+  std::unique_ptr<http_client> watch_client_;
+};
+
+}  // namespace
+
+Result<ClientPtr> NewRestClient(const ClusterConfig& cfg) {
+  if (cfg.server.rfind("https://", 0) != 0 && cfg.server.rfind("http://", 0) != 0) {
+    return Error{"server " + cfg.server + " is not an http(s) URL"};
+  }
+  http_client_config config;
+  config.set_validate_certificates(!cfg.insecure_skip_tls_verify);
+  // Check the PEM material once here so a bad kubeconfig fails at start-up
+  // with a clear message instead of on every request.
+  try {
+    boost::asio::ssl::context probe(boost::asio::ssl::context::tls_client);
+    if (!cfg.ca_pem.empty()) probe.add_certificate_authority(boost::asio::buffer(cfg.ca_pem));
+    if (!cfg.client_cert_pem.empty()) {
+      probe.use_certificate_chain(boost::asio::buffer(cfg.client_cert_pem));
+      probe.use_private_key(boost::asio::buffer(cfg.client_key_pem), boost::asio::ssl::context::pem);
+    }
+  } catch (const std::exception& e) {
+    return Error{"TLS material for " + cfg.server + " is unusable: " + e.what()};
+  }
+  std::string ca = cfg.ca_pem, cert = cfg.client_cert_pem, key = cfg.client_key_pem;
+  config.set_ssl_context_callback([ca, cert, key](boost::asio::ssl::context& ctx) {
+    if (!ca.empty()) ctx.add_certificate_authority(boost::asio::buffer(ca));
+    if (!cert.empty()) {
+      ctx.use_certificate_chain(boost::asio::buffer(cert));
+      ctx.use_private_key(boost::asio::buffer(key), boost::asio::ssl::context::pem);
+    }
+  });
+  return ClientPtr(std::make_unique<RestClient>(cfg, config));
+}
+
+}  // namespace herald::kube
