@@ -1,0 +1,63 @@
+#pragma once
+// An informer: lists a resource collection, then watches it from the list's
+// resourceVersion (with bookmarks), keeping an in-memory cache and calling
+// handlers on changes. A 410 Gone (or any watch ERROR) relists; a broken
+// connection reconnects with jittered exponential backoff and resumes from
+// the last resourceVersion seen. Handlers run on the informer's thread and
+// should only enqueue keys.
+#include <atomic>
+#include <functional>
+#include <map>
+#include <mutex>
+#include <nlohmann/json.hpp>
+#include <optional>
+#include <string>
+#include <vector>
+
+#include "kube/client.h"
+
+namespace herald::runtime {
+
+struct InformerHandlers {
+  std::function<void(const nlohmann::json&)> on_add;
+  std::function<void(const nlohmann::json& old_obj, const nlohmann::json& new_obj)> on_update;
+  std::function<void(const nlohmann::json&)> on_delete;
+};
+
+// "namespace/name", or "name" for cluster-scoped objects.
+[[nodiscard]] std::string ObjectKey(const nlohmann::json& obj);
+
+class Informer {
+ public:
+  // `collection_path` e.g. /apis/herald.dev/v1alpha1/notificationchannels (all
+  // namespaces) or a namespaced collection; `label_selector` may be empty.
+  Informer(kube::Client& client, std::string collection_path, std::string label_selector, InformerHandlers handlers);
+
+  // Runs until `stop` is true. Never returns early on errors: it logs and retries.
+  void Run(const std::atomic<bool>& stop);
+
+  // True once the first list has been loaded into the cache.
+  [[nodiscard]] bool HasSynced() const { return synced_.load(); }
+  [[nodiscard]] std::optional<nlohmann::json> Get(const std::string& key) const;
+  [[nodiscard]] std::vector<nlohmann::json> List() const;
+  // Counts relists after the first (for tests and metrics).
+  [[nodiscard]] int Relists() const { return relists_.load(); }
+
+ private:
+  // Returns the resourceVersion to watch from, or "" on failure.
+  std::string ListAndReplace();
+  // Returns false when a relist is needed (410/ERROR), true to resume watching.
+  bool WatchOnce(std::string* resource_version, const std::atomic<bool>& stop, bool* broken);
+  void Apply(const std::string& type, const nlohmann::json& obj);
+
+  kube::Client& client_;
+  std::string path_;
+  std::string selector_;
+  InformerHandlers handlers_;
+  mutable std::mutex mu_;
+  std::map<std::string, nlohmann::json> cache_;
+  std::atomic<bool> synced_{false};
+  std::atomic<int> relists_{0};
+};
+
+}  // namespace herald::runtime

@@ -1,0 +1,118 @@
+#include "runtime/informer.h"
+
+#include <gtest/gtest.h>
+
+#include <thread>
+
+#include "runtime/fake_client.h"
+
+namespace herald::runtime {
+namespace {
+
+using nlohmann::json;
+using testing::FakeClient;
+
+json Obj(const std::string& name, const std::string& rv) {
+  return {{"metadata", {{"namespace", "ns"}, {"name", name}, {"resourceVersion", rv}}}};
+}
+
+json ListBody(std::vector<json> items, const std::string& rv) {
+  return {{"items", items}, {"metadata", {{"resourceVersion", rv}}}};
+}
+
+template <typename Pred>
+bool Eventually(Pred p) {
+  auto deadline = std::chrono::steady_clock::now() + std::chrono::seconds(10);
+  while (std::chrono::steady_clock::now() < deadline) {
+    if (p()) return true;
+    std::this_thread::sleep_for(std::chrono::milliseconds(5));
+  }
+  return p();
+}
+
+TEST(Informer, ListsThenAppliesWatchEventsAndResumesFromLastVersion) {
+  FakeClient c;
+  int lists = 0;
+  c.on_send = [&](const std::string&, const std::string&, const std::string&) -> Result<kube::Response> {
+    ++lists;
+    return kube::Response{200, ListBody({Obj("a", "10")}, "10"), ""};
+  };
+  c.PushWatch({{{"ADDED", Obj("b", "11")}, {"MODIFIED", Obj("a", "12")}, {"BOOKMARK", Obj("", "15")}},
+               Error{"connection reset"}});
+  c.PushWatch({{{"DELETED", Obj("b", "16")}}, OkStatus()});
+
+  std::vector<std::string> seen;
+  std::mutex mu;
+  auto record = [&](const std::string& s) {
+    std::lock_guard<std::mutex> l(mu);
+    seen.push_back(s);
+  };
+  InformerHandlers h{[&](const json& o) { record("add " + ObjectKey(o)); },
+                     [&](const json&, const json& n) { record("update " + ObjectKey(n)); },
+                     [&](const json& o) { record("delete " + ObjectKey(o)); }};
+  Informer inf(c, "/api/v1/configmaps", "", h);
+  std::atomic<bool> stop{false};
+  std::thread t([&] { inf.Run(stop); });
+  ASSERT_TRUE(Eventually([&] { return c.watch_paths().size() >= 3; }));
+  stop = true;
+  t.join();
+
+  EXPECT_EQ(lists, 1) << "a broken connection must resume the watch, not relist";
+  auto paths = c.watch_paths();
+  EXPECT_NE(paths[0].find("resourceVersion=10"), std::string::npos) << paths[0];
+  EXPECT_NE(paths[1].find("resourceVersion=15"), std::string::npos) << "resume from the bookmark: " << paths[1];
+  EXPECT_NE(paths[0].find("allowWatchBookmarks=true"), std::string::npos);
+  std::vector<std::string> want{"add ns/a", "add ns/b", "update ns/a", "delete ns/b"};
+  EXPECT_EQ(seen, want);
+  EXPECT_TRUE(inf.Get("ns/a").has_value());
+  EXPECT_FALSE(inf.Get("ns/b").has_value());
+  EXPECT_EQ(inf.Get("ns/a")->at("metadata").at("resourceVersion"), "12");
+}
+
+TEST(Informer, GoneRelistsAndReportsWhatChangedMeanwhile) {
+  FakeClient c;
+  std::atomic<int> lists{0};
+  c.on_send = [&](const std::string&, const std::string&, const std::string&) -> Result<kube::Response> {
+    if (++lists == 1) return kube::Response{200, ListBody({Obj("a", "10"), Obj("b", "10")}, "10"), ""};
+    return kube::Response{200, ListBody({Obj("a", "30"), Obj("c", "30")}, "30"), ""};
+  };
+  c.PushWatch({{{"ERROR", {{"kind", "Status"}, {"code", 410}, {"reason", "Expired"}}}}, OkStatus()});
+  std::vector<std::string> seen;
+  std::mutex mu;
+  auto record = [&](const std::string& s) {
+    std::lock_guard<std::mutex> l(mu);
+    seen.push_back(s);
+  };
+  Informer inf(c, "/x", "",
+               {[&](const json& o) { record("add " + ObjectKey(o)); },
+                [&](const json&, const json& n) { record("update " + ObjectKey(n)); },
+                [&](const json& o) { record("delete " + ObjectKey(o)); }});
+  std::atomic<bool> stop{false};
+  std::thread t([&] { inf.Run(stop); });
+  ASSERT_TRUE(Eventually([&] { return inf.Relists() == 1 && c.watch_paths().size() >= 2; }));
+  stop = true;
+  t.join();
+  std::vector<std::string> want{"add ns/a", "add ns/b", "delete ns/b", "add ns/c", "update ns/a"};
+  EXPECT_EQ(seen, want);
+  EXPECT_NE(c.watch_paths()[1].find("resourceVersion=30"), std::string::npos);
+}
+
+TEST(Informer, ListFailureRetriesUntilItSucceeds) {
+  FakeClient c;
+  std::atomic<int> calls{0};
+  c.on_send = [&](const std::string&, const std::string&, const std::string&) -> Result<kube::Response> {
+    if (++calls < 3) return kube::Response{500, nullptr, "boom"};
+    return kube::Response{200, ListBody({}, "5"), ""};
+  };
+  Informer inf(c, "/x", "app=herald", {});
+  std::atomic<bool> stop{false};
+  std::thread t([&] { inf.Run(stop); });
+  ASSERT_TRUE(Eventually([&] { return inf.HasSynced(); }));
+  stop = true;
+  t.join();
+  EXPECT_EQ(calls.load(), 3);
+  EXPECT_NE(c.sent()[0].find("labelSelector=app%3Dherald"), std::string::npos) << c.sent()[0];
+}
+
+}  // namespace
+}  // namespace herald::runtime
