@@ -66,7 +66,8 @@ class Section {
     if (!obj_[key].is_string()) return Error{Path(key) + ": must be a duration string such as \"500ms\" or \"30s\""};
     auto d = ParseDuration(obj_[key].get<std::string>());
     if (!d || d->count() <= 0) {
-      return Error{Path(key) + ": \"" + obj_[key].get<std::string>() + "\" is not a positive duration (e.g. 500ms, 30s)"};
+      return Error{Path(key) + ": \"" + obj_[key].get<std::string>() +
+                   "\" is not a positive duration (e.g. 500ms, 30s)"};
     }
     *out = std::chrono::duration_cast<std::chrono::milliseconds>(*d);
     return OkStatus();
@@ -95,9 +96,9 @@ class Section {
   std::set<std::string> seen_;
 };
 
-#define HERALD_TRY(expr)                 \
-  do {                                   \
-    auto _st = (expr);                   \
+#define HERALD_TRY(expr)                      \
+  do {                                        \
+    auto _st = (expr);                        \
     if (!_st.ok()) return Error{_st.error()}; \
   } while (0)
 

@@ -49,8 +49,8 @@ struct SidecarConfig {
   std::chrono::milliseconds drain_timeout{20000};
   TemplateSpec template_spec;
 
-  std::string url_file;               // slack / teams webhook URL, or webhook url
-  std::string signing_secret_file;    // webhook
+  std::string url_file;                        // slack / teams webhook URL, or webhook url
+  std::string signing_secret_file;             // webhook
   std::map<std::string, std::string> headers;  // webhook
   SmtpConfig smtp;
   std::string email_from;
