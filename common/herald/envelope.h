@@ -47,7 +47,7 @@ struct Envelope {
 };
 
 struct EnvelopeLimits {
-  // Kafka's default max.message.bytes; a larger record is rejected unread.
+  // About Kafka's default message.max.bytes; a larger record is rejected unread.
   size_t max_bytes = 1024 * 1024;
   // Arrays and objects nested deeper than this are rejected: rendering and
   // serialising recurse, and a hostile record must not exhaust the stack.

@@ -15,12 +15,15 @@
 //                  can neither break the JSON nor inject <!channel> mentions
 //                  or links (URL fields such as a button's "url" keep a raw &)
 //   teams, webhook JSON string content
+// Values: numbers print naturally (10500, 1.5); null and missing names render
+// nothing; booleans drive sections but {{flag}} itself renders nothing (kainjow
+// does not print booleans): write {{#flag}}true{{/flag}}{{^flag}}false{{/flag}}.
+// Arrays are lists: {{#toUserIds}}{{.}} {{/toUserIds}}.
 // Partials ({{>name}}) are not supported and render nothing.
 #include <nlohmann/json.hpp>
 #include <optional>
 #include <string>
 #include <string_view>
-#include <vector>
 
 #include "herald/envelope.h"
 #include "herald/result.h"

@@ -153,6 +153,7 @@ Status ParseSink(Section& root, SidecarConfig* cfg) {
     case ChannelKind::kWebhook: {
       HERALD_TRY(s->String("urlFile", &cfg->url_file, true));
       HERALD_TRY(s->String("signingSecretFile", &cfg->signing_secret_file));
+      HERALD_TRY(s->String("headersDir", &cfg->headers_dir));
       if (s->Has("headers")) {
         const json& h = s->Raw("headers");
         if (!h.is_object()) return Error{s->Path("headers") + ": must be a mapping of header names to values"};

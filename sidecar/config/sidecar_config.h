@@ -52,6 +52,7 @@ struct SidecarConfig {
   std::string url_file;                        // slack / teams webhook URL, or webhook url
   std::string signing_secret_file;             // webhook
   std::map<std::string, std::string> headers;  // webhook
+  std::string headers_dir;  // webhook: one file per header (a mounted Secret), for credential headers
   SmtpConfig smtp;
   std::string email_from;
   std::vector<std::string> email_to;

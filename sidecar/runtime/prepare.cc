@@ -1,5 +1,6 @@
 #include "sidecar/runtime/prepare.h"
 
+#include <filesystem>
 #include <fstream>
 #include <sstream>
 
@@ -39,6 +40,18 @@ Result<Secrets> LoadSecrets(const config::SidecarConfig& cfg) {
     auto v = ReadSecretFile("webhook.signingSecretFile", cfg.signing_secret_file);
     if (!v) return Error{v.error()};
     s.signing_secret = *v;
+  }
+  if (!cfg.headers_dir.empty()) {
+    std::error_code ec;
+    for (const auto& entry : std::filesystem::directory_iterator(cfg.headers_dir, ec)) {
+      // A mounted Secret also holds Kubernetes' own "..data" links: skip dot files.
+      std::string name = entry.path().filename().string();
+      if (name.empty() || name[0] == '.' || !entry.is_regular_file()) continue;
+      auto v = ReadSecretFile("webhook.headersDir", entry.path().string());
+      if (!v) return Error{v.error()};
+      s.headers[name] = *v;
+    }
+    if (ec) return Error{"webhook.headersDir: cannot read " + cfg.headers_dir + ": " + ec.message()};
   }
   if (!cfg.smtp.username_file.empty()) {
     auto u = ReadSecretFile("email.smtp.usernameFile", cfg.smtp.username_file);
@@ -85,6 +98,7 @@ Result<dispatch::DispatchRequest> Prepare(const config::SidecarConfig& cfg, cons
     post.headers.emplace_back("X-Herald-Global-Id", envelope.global_id);
     if (cfg.kind == ChannelKind::kWebhook) {
       for (const auto& [k, v] : cfg.headers) post.headers.emplace_back(k, v);
+      for (const auto& [k, v] : secrets.headers) post.headers.emplace_back(k, v);
       if (!secrets.signing_secret.empty()) {
         auto signer = dispatch::WebhookSigner::Create(secrets.signing_secret);
         if (!signer) return Error{"webhook signing: " + signer.error()};

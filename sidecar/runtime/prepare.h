@@ -4,6 +4,7 @@
 // webhook) or the SMTP transaction (MIME message, recipients). Pure apart
 // from LoadSecrets, so every decision here is unit-tested.
 #include <chrono>
+#include <map>
 #include <optional>
 #include <string>
 
@@ -20,6 +21,7 @@ struct Secrets {
   std::string url;  // slack / teams / webhook target
   std::string signing_secret;
   std::string smtp_username, smtp_password;
+  std::map<std::string, std::string> headers;  // webhook headers from webhook.headersDir
 };
 
 // Reads every file the config names. Returns the secrets, or an error naming

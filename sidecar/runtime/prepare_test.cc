@@ -1,6 +1,10 @@
 #include "runtime/prepare.h"
 
 #include <gtest/gtest.h>
+#include <unistd.h>
+
+#include <filesystem>
+#include <fstream>
 
 namespace herald::sidecar {
 namespace {
@@ -104,6 +108,32 @@ TEST(Prepare, StaticChecksRefuseNonHttpTargets) {
   auto st = ValidateStatic(cfg, WithUrl("ftp://nope"));
   ASSERT_FALSE(st.ok());
   EXPECT_EQ(st.error().find("ftp"), std::string::npos) << "the URL is a credential and must not be echoed";
+}
+
+}  // namespace
+}  // namespace herald::sidecar
+
+namespace herald::sidecar {
+namespace {
+
+TEST(Prepare, CredentialHeadersComeFromTheMountedSecretDirectory) {
+  auto dir = std::filesystem::temp_directory_path() / ("herald-headers-" + std::to_string(::getpid()));
+  std::filesystem::create_directories(dir / "..2026_data");
+  std::ofstream(dir / "Authorization") << "Bearer s3cret\n";
+  std::ofstream(dir / "..data") << "ignored";
+  auto cfg = config::ParseSidecarConfig(R"(
+channel: {namespace: a, name: b, type: webhook}
+kafka: {bootstrapServers: k:9092, topic: t, deadLetterTopic: t.dlq, groupId: g}
+template: {contentVersion: 1}
+webhook: {urlFile: /x, headersDir: )" + dir.string() +
+                                        "}\n");
+  ASSERT_TRUE(cfg.ok()) << cfg.error();
+  cfg->url_file = (dir / "Authorization").string();  // any readable file will do for the URL here
+  auto secrets = LoadSecrets(*cfg);
+  std::filesystem::remove_all(dir);
+  ASSERT_TRUE(secrets.ok()) << secrets.error();
+  ASSERT_EQ(secrets->headers.size(), 1u);
+  EXPECT_EQ(secrets->headers.at("Authorization"), "Bearer s3cret");
 }
 
 }  // namespace

@@ -1,0 +1,280 @@
+#include "controller/manager.h"
+
+#include <prometheus/counter.h>
+#include <prometheus/gauge.h>
+#include <prometheus/histogram.h>
+
+#include <thread>
+
+#include "controller/reconciler.h"
+#include "controller/resources.h"
+#include "herald/log.h"
+#include "runtime/informer.h"
+#include "runtime/workqueue.h"
+
+namespace herald::controller {
+namespace {
+
+using namespace std::chrono_literals;
+using nlohmann::json;
+
+const std::vector<double> kTimeBuckets{0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60};
+
+// controller-runtime's workqueue metric names, so existing dashboards work.
+class QueueMetrics final : public runtime::WorkQueueObserver {
+ public:
+  QueueMetrics(prometheus::Registry& r, const std::string& name)
+      : depth_(prometheus::BuildGauge()
+                   .Name("workqueue_depth")
+                   .Help("Current depth of workqueue")
+                   .Register(r)
+                   .Add({{"name", name}})),
+        adds_(prometheus::BuildCounter()
+                  .Name("workqueue_adds_total")
+                  .Help("Total number of adds handled by workqueue")
+                  .Register(r)
+                  .Add({{"name", name}})),
+        retries_(prometheus::BuildCounter()
+                     .Name("workqueue_retries_total")
+                     .Help("Total number of retries handled by workqueue")
+                     .Register(r)
+                     .Add({{"name", name}})),
+        latency_(prometheus::BuildHistogram()
+                     .Name("workqueue_queue_duration_seconds")
+                     .Help("How long in seconds an item stays in workqueue before being requested")
+                     .Register(r)
+                     .Add({{"name", name}}, kTimeBuckets)),
+        work_(prometheus::BuildHistogram()
+                  .Name("workqueue_work_duration_seconds")
+                  .Help("How long in seconds processing an item from workqueue takes")
+                  .Register(r)
+                  .Add({{"name", name}}, kTimeBuckets)) {}
+  void OnAdd() override { adds_.Increment(); }
+  void OnDepth(size_t d) override { depth_.Set(static_cast<double>(d)); }
+  void OnRetry() override { retries_.Increment(); }
+  void OnQueueLatency(std::chrono::duration<double> d) override { latency_.Observe(d.count()); }
+  void OnWorkDuration(std::chrono::duration<double> d) override { work_.Observe(d.count()); }
+
+ private:
+  prometheus::Gauge& depth_;
+  prometheus::Counter& adds_;
+  prometheus::Counter& retries_;
+  prometheus::Histogram& latency_;
+  prometheus::Histogram& work_;
+};
+
+struct ReconcileMetrics {
+  ReconcileMetrics(prometheus::Registry& r, const std::string& controller)
+      : total_(prometheus::BuildCounter()
+                   .Name("controller_runtime_reconcile_total")
+                   .Help("Total number of reconciliations per controller")
+                   .Register(r)),
+        errors_(prometheus::BuildCounter()
+                    .Name("controller_runtime_reconcile_errors_total")
+                    .Help("Total number of reconciliation errors per controller")
+                    .Register(r)
+                    .Add({{"controller", controller}})),
+        time_(prometheus::BuildHistogram()
+                  .Name("controller_runtime_reconcile_time_seconds")
+                  .Help("Length of time per reconciliation per controller")
+                  .Register(r)
+                  .Add({{"controller", controller}}, kTimeBuckets)),
+        controller_(controller) {}
+  void Observe(const ReconcileResult& r, std::chrono::duration<double> took) {
+    std::string result = !r.ok ? "error" : r.requeue_after.count() > 0 ? "requeue_after" : "success";
+    total_.Add({{"controller", controller_}, {"result", result}}).Increment();
+    if (!r.ok) errors_.Increment();
+    time_.Observe(took.count());
+  }
+  prometheus::Family<prometheus::Counter>& total_;
+  prometheus::Counter& errors_;
+  prometheus::Histogram& time_;
+  std::string controller_;
+};
+
+std::string Collection(const kube::Resource& r, const std::string& ns) { return kube::ResourcePath(r, ns); }
+
+}  // namespace
+
+struct Manager::Impl {
+  Impl(kube::Client& c, kafka::TopicAdmin& t, ManagerOptions o, std::shared_ptr<prometheus::Registry> r)
+      : client(c),
+        topics(t),
+        options(std::move(o)),
+        registry(std::move(r)),
+        channel_queue_metrics(*registry, "notificationchannel"),
+        template_queue_metrics(*registry, "template"),
+        channel_metrics(*registry, "notificationchannel"),
+        template_metrics(*registry, "template"),
+        leader_gauge(prometheus::BuildGauge()
+                         .Name("herald_operator_leader")
+                         .Help("1 while this replica holds the leader Lease")
+                         .Register(*registry)
+                         .Add({})),
+        channel_queue(runtime::WorkQueue::Options{.observer = &channel_queue_metrics}),
+        template_queue(runtime::WorkQueue::Options{.observer = &template_queue_metrics}) {
+    last_beat.store(std::chrono::steady_clock::now().time_since_epoch().count());
+  }
+
+  kube::Client& client;
+  kafka::TopicAdmin& topics;
+  ManagerOptions options;
+  std::shared_ptr<prometheus::Registry> registry;
+  QueueMetrics channel_queue_metrics, template_queue_metrics;
+  ReconcileMetrics channel_metrics, template_metrics;
+  prometheus::Gauge& leader_gauge;
+  runtime::WorkQueue channel_queue, template_queue;
+  std::atomic<bool> synced{false};
+  std::atomic<bool> standby{true};
+  std::atomic<std::chrono::steady_clock::rep> last_beat{0};
+
+  int RunLeading(const std::atomic<bool>& stop) {
+    std::atomic<bool> stop_all{false};
+    std::atomic<bool> lost{false};
+    std::thread holder;
+    if (leader) {
+      // Renew from the start: cache sync must not eat into the lease.
+      holder = std::thread([&] {
+        if (!leader->HoldUntil(stop_all)) lost = true;
+      });
+    }
+    EnsureEventsTopic();
+    auto enqueue_channel = [this](const json& o) { channel_queue.Add(runtime::ObjectKey(o)); };
+    auto enqueue_template = [this](const json& o) { template_queue.Add(runtime::ObjectKey(o)); };
+    // A change to a child requeues its channel (the herald.dev/channel label names it).
+    auto enqueue_owner = [this](const json& o) {
+      const auto& m = o["metadata"];
+      std::string ch = m.value("labels", json::object()).value("herald.dev/channel", "");
+      if (!ch.empty()) channel_queue.Add(m.value("namespace", "") + "/" + ch);
+    };
+    const std::string& ns = options.watch_namespace;
+    runtime::Informer channels(
+        client, Collection(kChannels, ns), "",
+        {enqueue_channel, [=](const json&, const json& n) { enqueue_channel(n); }, enqueue_channel});
+    runtime::Informer templates(
+        client, Collection(kTemplates, ns), "",
+        {enqueue_template, [=](const json&, const json& n) { enqueue_template(n); }, enqueue_template});
+    runtime::Informer deployments(
+        client, Collection(kDeployments, ns), "app.kubernetes.io/managed-by=herald-operator",
+        {enqueue_owner, [=](const json&, const json& n) { enqueue_owner(n); }, enqueue_owner});
+    runtime::Informer configmaps(client, Collection(kConfigMaps, ns), "app.kubernetes.io/managed-by=herald-operator",
+                                 {nullptr, [=](const json&, const json& n) { enqueue_owner(n); }, enqueue_owner});
+
+    ChannelReconciler channel_rec(client, topics, channels, templates, options.settings);
+    TemplateReconciler template_rec(client, templates, channels,
+                                    [this](const std::string& k) { channel_queue.Add(k); });
+
+    std::vector<std::thread> threads;
+    for (auto* inf : {&channels, &templates, &deployments, &configmaps}) {
+      threads.emplace_back([inf, &stop_all] { inf->Run(stop_all); });
+    }
+    while (!stop.load() && !lost.load() &&
+           !(channels.HasSynced() && templates.HasSynced() && deployments.HasSynced() && configmaps.HasSynced())) {
+      std::this_thread::sleep_for(50ms);
+    }
+    synced = true;
+    log::Info("caches synced; reconciling",
+              {{"channels", channels.List().size()}, {"templates", templates.List().size()}});
+
+    auto worker = [](runtime::WorkQueue& q, ReconcileMetrics& m, auto reconcile) {
+      std::string key;
+      while (q.Get(&key)) {
+        auto start = std::chrono::steady_clock::now();
+        ReconcileResult r = reconcile(key);
+        m.Observe(r, std::chrono::steady_clock::now() - start);
+        if (!r.ok) {
+          log::Warn("reconcile failed", {{"resource", key}, {"controller", m.controller_}, {"error", r.error}});
+          q.AddRateLimited(key);
+        } else {
+          q.Forget(key);
+          if (r.requeue_after.count() > 0) q.AddAfter(key, r.requeue_after);
+        }
+        q.Done(key);
+      }
+    };
+    for (int i = 0; i < options.channel_workers; ++i) {
+      threads.emplace_back([&] {
+        worker(channel_queue, channel_metrics, [&](const std::string& k) { return channel_rec.Reconcile(k); });
+      });
+    }
+    threads.emplace_back([&] {
+      worker(template_queue, template_metrics, [&](const std::string& k) { return template_rec.Reconcile(k); });
+    });
+
+    // Periodic resync: level-triggered correction of drift nobody told us about.
+    auto next_resync = std::chrono::steady_clock::now() + options.resync;
+    int rc = 0;
+    while (!stop.load() && !lost.load()) {
+      last_beat.store(std::chrono::steady_clock::now().time_since_epoch().count());
+      if (std::chrono::steady_clock::now() >= next_resync) {
+        for (const auto& o : channels.List()) channel_queue.Add(runtime::ObjectKey(o));
+        for (const auto& o : templates.List()) template_queue.Add(runtime::ObjectKey(o));
+        next_resync = std::chrono::steady_clock::now() + options.resync;
+      }
+      std::this_thread::sleep_for(100ms);
+    }
+    if (lost) {
+      log::Error("leadership lost: stopping so a fresh process can rejoin the election");
+      rc = 1;
+    }
+    stop_all = true;
+    channel_queue.ShutDown();
+    template_queue.ShutDown();
+    for (auto& t : threads) t.join();
+    if (holder.joinable()) holder.join();  // releases the Lease on a clean stop
+    leader_gauge.Set(0);
+    return rc;
+  }
+
+  // Lifecycle events from every sidecar go to one topic that Herald owns.
+  void EnsureEventsTopic() {
+    if (options.settings.events_topic.empty()) return;
+    auto r = topics.CreateTopics({{options.settings.events_topic, 3, -1, {{"retention.ms", "604800000"}}}});
+    if (!r.empty() && r[0].status == kafka::CreateStatus::kError) {
+      log::Warn("could not create the events topic; sidecars will count dropped events",
+                {{"topic", options.settings.events_topic}, {"error", r[0].error->message}});
+    }
+  }
+
+  std::unique_ptr<runtime::LeaderElector> leader;
+};
+
+Manager::Manager(kube::Client& client, kafka::TopicAdmin& topics, ManagerOptions options,
+                 std::shared_ptr<prometheus::Registry> registry)
+    : impl_(std::make_unique<Impl>(client, topics, std::move(options), std::move(registry))) {}
+
+Manager::~Manager() = default;
+
+int Manager::Run(const std::atomic<bool>& stop) {
+  if (impl_->options.leader_elect) {
+    impl_->leader = std::make_unique<runtime::LeaderElector>(impl_->client, impl_->options.leader);
+    std::atomic<bool> waiting{true};
+    std::thread beat([&] {
+      while (waiting.load()) {
+        impl_->last_beat.store(std::chrono::steady_clock::now().time_since_epoch().count());
+        std::this_thread::sleep_for(500ms);
+      }
+    });
+    bool got = impl_->leader->Acquire(stop);
+    waiting = false;
+    beat.join();
+    if (!got) return 0;
+  }
+  impl_->standby = false;
+  impl_->leader_gauge.Set(1);
+  return impl_->RunLeading(stop);
+}
+
+std::string Manager::Readiness() const {
+  // A standby replica is ready: it serves probes and waits for the Lease.
+  if (!impl_->standby.load() && !impl_->synced.load()) return "informer caches not synced yet";
+  return Liveness();
+}
+
+std::string Manager::Liveness() const {
+  auto last = std::chrono::steady_clock::time_point(std::chrono::steady_clock::duration(impl_->last_beat.load()));
+  if (std::chrono::steady_clock::now() - last > 60s) return "the manager loop has not turned for 60s";
+  return "";
+}
+
+}  // namespace herald::controller

@@ -1,0 +1,45 @@
+#pragma once
+// Runs the operator: informers feed two work queues (channels, templates);
+// worker threads reconcile one key at a time; a periodic resync re-queues
+// everything so drift (a child edited or deleted by hand) is reverted. With
+// leader election, only the Lease holder runs informers and reconcilers.
+#include <prometheus/registry.h>
+
+#include <atomic>
+#include <chrono>
+#include <memory>
+#include <string>
+
+#include "kube/client.h"
+#include "operator/core/settings.h"
+#include "operator/kafka/topic_admin.h"
+#include "runtime/leader_election.h"
+
+namespace herald::controller {
+
+struct ManagerOptions {
+  op::OperatorSettings settings;
+  std::string watch_namespace;  // "" = all namespaces
+  std::chrono::seconds resync{300};
+  int channel_workers = 2;
+  bool leader_elect = false;
+  runtime::LeaderElectionConfig leader;
+};
+
+class Manager {
+ public:
+  Manager(kube::Client& client, kafka::TopicAdmin& topics, ManagerOptions options,
+          std::shared_ptr<prometheus::Registry> registry);
+  ~Manager();
+  // Runs until `stop`; returns 0 after a clean shutdown, 1 when leadership was lost.
+  int Run(const std::atomic<bool>& stop);
+  // "" when ready: informers synced (or standing by as a non-leader).
+  std::string Readiness() const;
+  std::string Liveness() const;
+
+ private:
+  struct Impl;
+  std::unique_ptr<Impl> impl_;
+};
+
+}  // namespace herald::controller

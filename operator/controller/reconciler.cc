@@ -1,0 +1,287 @@
+#include "controller/reconciler.h"
+
+#include <algorithm>
+#include <set>
+
+#include "controller/resources.h"
+#include "herald/log.h"
+#include "operator/core/channel.h"
+#include "operator/core/children.h"
+#include "operator/core/conditions.h"
+#include "operator/core/names.h"
+#include "operator/core/sidecar_config.h"
+#include "operator/core/status.h"
+#include "operator/core/topic_spec.h"
+#include "runtime/leader_election.h"
+
+namespace herald::controller {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+
+std::pair<std::string, std::string> SplitKey(const std::string& key) {
+  auto slash = key.find('/');
+  return {key.substr(0, slash), key.substr(slash + 1)};
+}
+
+ReconcileResult Fail(std::string error) { return {false, std::move(error), 0ms}; }
+
+bool HasFinalizer(const json& obj) {
+  const auto& f = obj["metadata"].value("finalizers", json::array());
+  return std::find(f.begin(), f.end(), kFinalizer) != f.end();
+}
+
+// Sets metadata.finalizers with a merge patch that carries resourceVersion, so
+// a concurrent change makes it fail (409) instead of losing someone's finalizer.
+Status PatchFinalizers(kube::Client& c, const std::string& path, const json& obj, const json& finalizers) {
+  json patch = {
+      {"metadata", {{"finalizers", finalizers}, {"resourceVersion", obj["metadata"].value("resourceVersion", "")}}}};
+  auto r = c.Send("PATCH", path, patch.dump(), "application/merge-patch+json");
+  if (!r) return Error{r.error()};
+  if (!r->ok()) return Error{"patch finalizers: HTTP " + std::to_string(r->status) + ": " + r->message()};
+  return OkStatus();
+}
+
+// A Kubernetes Event on the object; best effort (events must never block a reconcile).
+void RecordEvent(kube::Client& c, const json& obj, const std::string& type, const std::string& reason,
+                 const std::string& message) {
+  const auto& meta = obj["metadata"];
+  std::string ns = meta.value("namespace", "");
+  json ev = {{"apiVersion", "v1"},
+             {"kind", "Event"},
+             {"metadata", {{"generateName", meta.value("name", "") + "."}, {"namespace", ns}}},
+             {"involvedObject",
+              {{"apiVersion", obj.value("apiVersion", "")},
+               {"kind", obj.value("kind", "")},
+               {"name", meta.value("name", "")},
+               {"namespace", ns},
+               {"uid", meta.value("uid", "")},
+               {"resourceVersion", meta.value("resourceVersion", "")}}},
+             {"type", type},
+             {"reason", reason},
+             {"message", message.substr(0, 1024)},
+             {"source", {{"component", "herald-operator"}}},
+             {"firstTimestamp", op::FormatConditionTime(std::chrono::system_clock::now())},
+             {"lastTimestamp", op::FormatConditionTime(std::chrono::system_clock::now())},
+             {"count", 1}};
+  (void)c.Send("POST", kube::ResourcePath(kEvents, ns), ev.dump());
+}
+
+// Emits an Event for every condition whose status changed.
+void EventsForTransitions(kube::Client& c, const json& obj, const std::vector<op::Condition>& before,
+                          const std::vector<op::Condition>& after) {
+  for (const auto& cond : after) {
+    const op::Condition* old = op::FindCondition(before, cond.type);
+    if (old != nullptr && old->status == cond.status) continue;
+    bool bad = cond.status != op::kConditionTrue && cond.type != op::kTypeScalingLimited;
+    RecordEvent(c, obj, bad ? "Warning" : "Normal", cond.reason, cond.type + "=" + cond.status + ": " + cond.message);
+  }
+}
+
+kafka::TopicSpec ToKafka(const op::TopicSpec& t) { return {t.name, t.partitions, t.replication_factor, t.configs}; }
+
+op::ObservedTopic FromKafka(const kafka::TopicDescription& d) {
+  op::ObservedTopic o;
+  o.exists = d.exists;
+  o.partitions = d.partitions;
+  o.replication_factor = d.replication_factor;
+  o.configs = d.configs;
+  return o;
+}
+
+// Brings one topic to its desired spec. Returns the error to report, if any.
+std::optional<op::TopicError> EnsureTopic(kafka::TopicAdmin& admin, const op::TopicSpec& desired,
+                                          op::ObservedTopic* observed) {
+  op::TopicPlan plan = op::PlanTopicChange(desired, *observed);
+  if (plan.refusal) return plan.refusal;
+  if (plan.create) {
+    auto r = admin.CreateTopics({ToKafka(desired)});
+    // "Already exists" for our own topic is adoption: the describe below decides.
+    if (!r.empty() && r[0].status == kafka::CreateStatus::kError) {
+      return op::TopicError{std::string(op::kReasonKafkaError),
+                            "creating " + desired.name + ": " + r[0].error->message};
+    }
+  }
+  if (plan.increase_partitions_to) {
+    auto r = admin.CreatePartitions({{desired.name, *plan.increase_partitions_to}});
+    if (!r.empty() && !r[0].ok()) {
+      return op::TopicError{std::string(op::kReasonKafkaError),
+                            "adding partitions to " + desired.name + ": " + r[0].error->message};
+    }
+  }
+  if (!plan.alter_configs.empty() && !plan.create) {
+    // AlterConfigs replaces the topic's whole dynamic config: send every key we own.
+    auto r = admin.AlterConfigs({{desired.name, desired.configs}});
+    if (!r.empty() && !r[0].ok()) {
+      return op::TopicError{std::string(op::kReasonKafkaError),
+                            "configuring " + desired.name + ": " + r[0].error->message};
+    }
+  }
+  if (!plan.NothingToDo()) {
+    auto d = admin.DescribeTopics({desired.name});
+    if (!d.empty()) *observed = FromKafka(d[0]);
+  }
+  return std::nullopt;
+}
+
+Status ApplyChild(kube::Client& c, const kube::Resource& res, const json& obj) {
+  auto r = kube::Apply(c, kube::ResourcePath(res, obj["metadata"]["namespace"], obj["metadata"]["name"]), obj,
+                       kFieldManager);
+  if (!r) return Error{r.error()};
+  return OkStatus();
+}
+
+// Deletes an optional child that the spec no longer wants (404 is fine).
+Status DeleteChild(kube::Client& c, const kube::Resource& res, const std::string& ns, const std::string& name) {
+  auto r = c.Send("DELETE", kube::ResourcePath(res, ns, name));
+  if (!r) return Error{r.error()};
+  if (!r->ok() && r->status != 404) return Error{"delete " + name + ": HTTP " + std::to_string(r->status)};
+  return OkStatus();
+}
+
+}  // namespace
+
+ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
+  auto [ns, name] = SplitKey(key);
+  auto cached = channels_.Get(key);
+  if (!cached) return {};  // deleted: children go with their ownerReferences
+  json obj = *cached;
+  const std::string path = kube::ResourcePath(kChannels, ns, name);
+  const json& meta = obj["metadata"];
+  const int64_t generation = meta.value("generation", int64_t{0});
+
+  // --- deletion and finalizer
+  if (meta.contains("deletionTimestamp")) {
+    if (!HasFinalizer(obj)) return {};
+    auto channel = op::ParseChannel(obj);
+    if (channel && channel->deletion_policy == op::DeletionPolicy::kDelete) {
+      std::string topic = op::TopicName(*channel);
+      auto results = topics_.DeleteTopics({topic, op::DeadLetterTopicName(topic)});
+      for (const auto& r : results) {
+        if (!r.ok()) return Fail("deleting topic " + r.name + ": " + r.error->message);
+      }
+      log::Info("deleted topics", {{"resource", key}, {"topic", topic}});
+    }
+    json rest = json::array();
+    for (const auto& f : meta.value("finalizers", json::array())) {
+      if (f != kFinalizer) rest.push_back(f);
+    }
+    if (auto st = PatchFinalizers(client_, path, obj, rest); !st.ok()) return Fail(st.error());
+    return {};
+  }
+  if (!HasFinalizer(obj)) {
+    json f = meta.value("finalizers", json::array());
+    f.push_back(kFinalizer);
+    if (auto st = PatchFinalizers(client_, path, obj, f); !st.ok()) return Fail(st.error());
+  }
+
+  auto previous = op::ConditionsFromObject(obj);
+  auto write_status = [&](op::ChannelStatus status) -> ReconcileResult {
+    status.conditions = op::MergeConditions(previous, status.conditions, std::chrono::system_clock::now());
+    json desired = op::ChannelStatusObject(ns, name, status);
+    json current = obj.value("status", json::object());
+    if (current == desired["status"]) return {};
+    auto r = kube::Apply(client_, path + "/status", desired, kFieldManager);
+    if (!r) return Fail(r.error());
+    EventsForTransitions(client_, obj, previous, status.conditions);
+    return {};
+  };
+
+  auto channel = op::ParseChannel(obj);
+  if (!channel) return write_status(op::ComputeInvalidChannelStatus(generation, channel.error()));
+
+  op::ChannelObservation observed;
+  // --- template
+  auto tref = op::TemplateRef(*channel);
+  auto tmpl = templates_.Get(tref.namespace_name + "/" + tref.name);
+  observed.template_state = op::ObserveTemplate(tmpl ? &*tmpl : nullptr, channel->type);
+
+  // --- topics
+  std::vector<op::Channel> others;
+  for (const auto& o : channels_.List()) {
+    if (auto c = op::ParseChannel(o); c && !(c->namespace_name == ns && c->name == name)) others.push_back(*c);
+  }
+  observed.topic_error = op::FindTopicConflict(*channel, others);
+  const op::TopicSpec want_topic = op::DesiredTopic(*channel);
+  const op::TopicSpec want_dlq = op::DesiredDeadLetterTopic(*channel);
+  if (!observed.topic_error) {
+    auto described = topics_.DescribeTopics({want_topic.name, want_dlq.name});
+    if (described.size() != 2 || described[0].error || described[1].error) {
+      std::string why = described.size() == 2 && described[0].error   ? described[0].error->message
+                        : described.size() == 2 && described[1].error ? described[1].error->message
+                                                                      : "describe returned no answer";
+      observed.topic_error = op::TopicError{std::string(op::kReasonKafkaError), "describing topics: " + why};
+    } else {
+      observed.topic = FromKafka(described[0]);
+      observed.dead_letter_topic = FromKafka(described[1]);
+      observed.topic_error = EnsureTopic(topics_, want_topic, &observed.topic);
+      if (!observed.topic_error) observed.topic_error = EnsureTopic(topics_, want_dlq, &observed.dead_letter_topic);
+    }
+  }
+
+  // --- workers (only with a template to render into their configuration)
+  if (tmpl && observed.template_state.found) {
+    auto yaml = op::RenderSidecarConfig(*channel, tmpl->value("spec", json::object()), settings_);
+    if (yaml) {
+      std::string hash = op::ConfigHash(*yaml);
+      for (auto st : {ApplyChild(client_, kConfigMaps, op::BuildConfigMap(*channel, *yaml)),
+                      ApplyChild(client_, kDeployments, op::BuildDeployment(*channel, settings_, hash)),
+                      ApplyChild(client_, kServices, op::BuildMetricsService(*channel))}) {
+        if (!st.ok()) return Fail(st.error());
+      }
+      const std::string hpa_name = op::ChildName(channel->name);
+      if (auto hpa = op::BuildHorizontalPodAutoscaler(*channel)) {
+        if (auto st = ApplyChild(client_, kHpas, *hpa); !st.ok()) return Fail(st.error());
+      } else if (auto st = DeleteChild(client_, kHpas, ns, hpa_name); !st.ok()) {
+        return Fail(st.error());
+      }
+      if (auto pdb = op::BuildPodDisruptionBudget(*channel)) {
+        if (auto st = ApplyChild(client_, kPdbs, *pdb); !st.ok()) return Fail(st.error());
+      } else if (auto st = DeleteChild(client_, kPdbs, ns, hpa_name); !st.ok()) {
+        return Fail(st.error());
+      }
+    } else {
+      observed.template_state.ready = false;
+      observed.template_state.message = yaml.error();
+    }
+  }
+  auto dep = client_.Send("GET", kube::ResourcePath(kDeployments, ns, op::ChildName(channel->name)));
+  if (dep && dep->ok()) observed.deployment = op::ObserveDeployment(dep->body);
+
+  auto result = write_status(op::ComputeChannelStatus(*channel, observed));
+  if (result.ok) {
+    // Not Ready yet (rollout, partitions, broker): look again soon even if no
+    // watch event arrives (Kafka changes are not watched).
+    bool ready = observed.deployment && !observed.topic_error && observed.template_state.ready &&
+                 observed.deployment->available_replicas >= observed.deployment->spec_replicas;
+    if (!ready) result.requeue_after = 10s;
+  }
+  return result;
+}
+
+ReconcileResult TemplateReconciler::Reconcile(const std::string& key) {
+  auto [ns, name] = SplitKey(key);
+  auto cached = templates_.Get(key);
+  // Whatever happened to the template, the channels using it must look again.
+  for (const auto& ch : channels_.List()) {
+    const auto& m = ch["metadata"];
+    if (m.value("namespace", "") == ns && ch["spec"]["templateRef"].value("name", "") == name) {
+      requeue_channel_(ns + "/" + m.value("name", ""));
+    }
+  }
+  if (!cached) return {};
+  const json& obj = *cached;
+  int64_t generation = obj["metadata"].value("generation", int64_t{0});
+  auto status = op::ComputeTemplateStatus(generation, op::ValidateTemplate(obj.value("spec", json::object())));
+  auto previous = op::ConditionsFromObject(obj);
+  status.conditions = op::MergeConditions(previous, status.conditions, std::chrono::system_clock::now());
+  json desired = op::TemplateStatusObject(ns, name, status);
+  if (obj.value("status", json::object()) == desired["status"]) return {};
+  auto r = kube::Apply(client_, kube::ResourcePath(kTemplates, ns, name) + "/status", desired, kFieldManager);
+  if (!r) return Fail(r.error());
+  EventsForTransitions(client_, obj, previous, status.conditions);
+  return {};
+}
+
+}  // namespace herald::controller

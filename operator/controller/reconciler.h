@@ -1,0 +1,57 @@
+#pragma once
+// Reconcilers for NotificationChannel and Template. Each Reconcile reads
+// top-down in one fixed order (kubebuilder style): fetch from the informer
+// cache (gone: done), finalizer and deletion, ensure each child (built by the
+// pure functions in operator/core), then status, written once at the end and
+// only when it changed. Idempotent: running it twice changes nothing.
+#include <chrono>
+#include <functional>
+#include <string>
+
+#include "kube/client.h"
+#include "operator/core/settings.h"
+#include "operator/kafka/topic_admin.h"
+#include "runtime/informer.h"
+
+namespace herald::controller {
+
+struct ReconcileResult {
+  bool ok = true;
+  std::string error;                           // when !ok: logged, counted, and the key is retried with backoff
+  std::chrono::milliseconds requeue_after{0};  // >0: look again later even on success
+};
+
+class ChannelReconciler {
+ public:
+  ChannelReconciler(kube::Client& client, kafka::TopicAdmin& topics, runtime::Informer& channels,
+                    runtime::Informer& templates, op::OperatorSettings settings)
+      : client_(client), topics_(topics), channels_(channels), templates_(templates), settings_(std::move(settings)) {}
+
+  // `key` is "namespace/name".
+  [[nodiscard]] ReconcileResult Reconcile(const std::string& key);
+
+ private:
+  kube::Client& client_;
+  kafka::TopicAdmin& topics_;
+  runtime::Informer& channels_;
+  runtime::Informer& templates_;
+  op::OperatorSettings settings_;
+};
+
+class TemplateReconciler {
+ public:
+  // `requeue_channel` is called with the key of every channel that uses the template.
+  TemplateReconciler(kube::Client& client, runtime::Informer& templates, runtime::Informer& channels,
+                     std::function<void(const std::string&)> requeue_channel)
+      : client_(client), templates_(templates), channels_(channels), requeue_channel_(std::move(requeue_channel)) {}
+
+  [[nodiscard]] ReconcileResult Reconcile(const std::string& key);
+
+ private:
+  kube::Client& client_;
+  runtime::Informer& templates_;
+  runtime::Informer& channels_;
+  std::function<void(const std::string&)> requeue_channel_;
+};
+
+}  // namespace herald::controller
