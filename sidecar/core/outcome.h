@@ -17,11 +17,13 @@
 #include <string>
 #include <string_view>
 
+#include "herald/render.h"
 #include "sidecar/core/types.h"
 
 namespace herald::sidecar {
 
-enum class ChannelKind { kEmail, kSlack, kTeams, kWebhook };
+// The channel kinds are the ones templates render for (common/herald/render.h).
+using ChannelKind = herald::ChannelKind;
 
 // Transport failures, each a group of CURLcode values; the dispatcher maps:
 //  kTimeout        CURLE_OPERATION_TIMEDOUT

@@ -67,7 +67,7 @@ TransportError TransportErrorFromCurl(CURLcode code) {
       return TransportError::kConnectFailed;
     case CURLE_COULDNT_RESOLVE_HOST:
     case CURLE_COULDNT_RESOLVE_PROXY:
-      return TransportError::kDnsFailed;
+      return TransportError::kDnsFailure;
     case CURLE_SSL_CONNECT_ERROR:
     case CURLE_USE_SSL_FAILED:  // STARTTLS required but not offered or refused
     case CURLE_SSL_ENGINE_INITFAILED:
@@ -80,16 +80,16 @@ TransportError TransportErrorFromCurl(CURLcode code) {
     case CURLE_SSL_CRL_BADFILE:
     case CURLE_SSL_PINNEDPUBKEYNOTMATCH:
     case CURLE_SSL_INVALIDCERTSTATUS:
-      return TransportError::kTlsVerifyFailed;
+      return TransportError::kTlsCertificate;
     case CURLE_SEND_ERROR:
-      return TransportError::kSendError;
+      return TransportError::kConnectionLost;
     case CURLE_RECV_ERROR:
     case CURLE_GOT_NOTHING:   // closed before any response
     case CURLE_PARTIAL_FILE:  // closed before the whole body
     case CURLE_HTTP2:         // HTTP/2 framing or connection failure
     case CURLE_HTTP2_STREAM:  // the stream was reset
     case CURLE_WEIRD_SERVER_REPLY:
-      return TransportError::kRecvError;
+      return TransportError::kConnectionLost;
     case CURLE_LOGIN_DENIED:
       return TransportError::kLoginDenied;
     case CURLE_URL_MALFORMAT:

@@ -14,17 +14,17 @@ TEST(TransportErrorFromCurl, GroupsCodes) {
       {CURLE_OK, TransportError::kNone},
       {CURLE_OPERATION_TIMEDOUT, TransportError::kTimeout},
       {CURLE_COULDNT_CONNECT, TransportError::kConnectFailed},
-      {CURLE_COULDNT_RESOLVE_HOST, TransportError::kDnsFailed},
-      {CURLE_COULDNT_RESOLVE_PROXY, TransportError::kDnsFailed},
+      {CURLE_COULDNT_RESOLVE_HOST, TransportError::kDnsFailure},
+      {CURLE_COULDNT_RESOLVE_PROXY, TransportError::kDnsFailure},
       {CURLE_SSL_CONNECT_ERROR, TransportError::kTlsHandshake},
       {CURLE_USE_SSL_FAILED, TransportError::kTlsHandshake},
-      {CURLE_PEER_FAILED_VERIFICATION, TransportError::kTlsVerifyFailed},
-      {CURLE_SSL_CACERT_BADFILE, TransportError::kTlsVerifyFailed},
-      {CURLE_SEND_ERROR, TransportError::kSendError},
-      {CURLE_RECV_ERROR, TransportError::kRecvError},
-      {CURLE_GOT_NOTHING, TransportError::kRecvError},
-      {CURLE_PARTIAL_FILE, TransportError::kRecvError},
-      {CURLE_HTTP2_STREAM, TransportError::kRecvError},
+      {CURLE_PEER_FAILED_VERIFICATION, TransportError::kTlsCertificate},
+      {CURLE_SSL_CACERT_BADFILE, TransportError::kTlsCertificate},
+      {CURLE_SEND_ERROR, TransportError::kConnectionLost},
+      {CURLE_RECV_ERROR, TransportError::kConnectionLost},
+      {CURLE_GOT_NOTHING, TransportError::kConnectionLost},
+      {CURLE_PARTIAL_FILE, TransportError::kConnectionLost},
+      {CURLE_HTTP2_STREAM, TransportError::kConnectionLost},
       {CURLE_LOGIN_DENIED, TransportError::kLoginDenied},
       {CURLE_URL_MALFORMAT, TransportError::kBadRequest},
       {CURLE_UNSUPPORTED_PROTOCOL, TransportError::kBadRequest},
@@ -37,8 +37,8 @@ TEST(TransportErrorFromCurl, GroupsCodes) {
 }
 
 TEST(TransportError, Names) {
-  EXPECT_EQ(ToString(TransportError::kConnectFailed), "connect_failed");
-  EXPECT_EQ(ToString(TransportError::kTlsVerifyFailed), "tls_verify_failed");
+  EXPECT_EQ(ToString(TransportError::kConnectFailed), "connect failed");
+  EXPECT_EQ(ToString(TransportError::kTlsCertificate), "tls certificate rejected");
   EXPECT_EQ(ToString(TransportError::kNone), "none");
 }
 

@@ -19,28 +19,18 @@
 #include <variant>
 #include <vector>
 
+#include "sidecar/core/outcome.h"
+
 namespace herald::dispatch {
 
 // How a transfer failed below the application protocol. Each value groups
 // CURLcodes (see TransportErrorFromCurl in curl_setup.h); DispatchResult keeps
 // the exact CURLcode and curl's message too.
-enum class TransportError {
-  kNone,
-  kTimeout,          // the per-attempt timeout expired, in any phase
-  kConnectFailed,    // TCP connect refused or unreachable
-  kDnsFailed,        // the host name did not resolve
-  kTlsHandshake,     // handshake failed, or STARTTLS was required and refused
-  kTlsVerifyFailed,  // the peer's certificate or name did not verify
-  kSendError,        // the connection broke while sending
-  kRecvError,        // the connection broke (or closed early) while receiving
-  kLoginDenied,      // SMTP AUTH refused (the reply code says why)
-  kBadRequest,       // the request itself is malformed (URL, header, address)
-  kOther,
-};
+// Transport failures are classified in sidecar/core (outcome.h); the
+// dispatcher reports them with the same enum.
+using TransportError = herald::sidecar::TransportError;
 
 // Returns the snake_case name used in logs and metrics, e.g. "connect_failed".
-[[nodiscard]] std::string_view ToString(TransportError e);
-std::ostream& operator<<(std::ostream& os, TransportError e);
 
 // An HTTP POST to Slack, Teams or a webhook receiver.
 struct HttpPost {

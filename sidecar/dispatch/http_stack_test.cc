@@ -261,7 +261,7 @@ TEST_F(HttpStackTest, DroppedConnectionIsRecvError) {
   auto d = MakeDispatcher(1);
   ASSERT_TRUE(d);
   DispatchResult r = RunOne(*d, Post(1));
-  EXPECT_EQ(r.transport, TransportError::kRecvError) << r.curl_code << " " << r.transport_detail;
+  EXPECT_EQ(r.transport, TransportError::kConnectionLost) << r.curl_code << " " << r.transport_detail;
   EXPECT_EQ(r.curl_code, CURLE_GOT_NOTHING);
   EXPECT_EQ(r.http_status, 0);
 }

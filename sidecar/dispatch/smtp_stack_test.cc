@@ -161,7 +161,7 @@ TEST_F(SmtpStackTest, UntrustedCaIsTlsVerifyFailed) {
   SmtpSend send = Send({"ops@example.com"}, Plain("untrusted " + id, "ops@example.com"));
   send.ca_file.clear();
   DispatchResult r = RunOne(std::move(send), 2);
-  EXPECT_EQ(r.transport, TransportError::kTlsVerifyFailed) << r.transport_detail;
+  EXPECT_EQ(r.transport, TransportError::kTlsCertificate) << r.transport_detail;
   EXPECT_EQ(r.curl_code, CURLE_PEER_FAILED_VERIFICATION);
 }
 

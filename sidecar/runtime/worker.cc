@@ -51,49 +51,6 @@ struct Message {
   bool dl_in_progress = false;
 };
 
-sidecar::ChannelKind CoreKind(herald::ChannelKind k) {
-  switch (k) {
-    case herald::ChannelKind::kEmail:
-      return sidecar::ChannelKind::kEmail;
-    case herald::ChannelKind::kSlack:
-      return sidecar::ChannelKind::kSlack;
-    case herald::ChannelKind::kTeams:
-      return sidecar::ChannelKind::kTeams;
-    case herald::ChannelKind::kWebhook:
-      return sidecar::ChannelKind::kWebhook;
-  }
-  return sidecar::ChannelKind::kWebhook;
-}
-
-sidecar::TransportError CoreTransport(dispatch::TransportError e) {
-  using D = dispatch::TransportError;
-  using C = sidecar::TransportError;
-  switch (e) {
-    case D::kNone:
-      return C::kNone;
-    case D::kTimeout:
-      return C::kTimeout;
-    case D::kConnectFailed:
-      return C::kConnectFailed;
-    case D::kDnsFailed:
-      return C::kDnsFailure;
-    case D::kTlsHandshake:
-      return C::kTlsHandshake;
-    case D::kTlsVerifyFailed:
-      return C::kTlsCertificate;
-    case D::kSendError:
-    case D::kRecvError:
-      return C::kConnectionLost;
-    case D::kLoginDenied:
-      return C::kLoginDenied;
-    case D::kBadRequest:
-      return C::kBadRequest;
-    case D::kOther:
-      return C::kOther;
-  }
-  return C::kOther;
-}
-
 std::string NowRfc3339() { return FormatRfc3339Utc(std::chrono::system_clock::now()); }
 
 class KafkaWorker final : public Worker {
@@ -105,7 +62,7 @@ class KafkaWorker final : public Worker {
         metrics_(metrics),
         tracker_(static_cast<size_t>(cfg.delivery.concurrency) * 4, 100000),
         dedupe_(cfg.delivery.dedupe_per_partition),
-        kind_(CoreKind(cfg.kind)),
+        kind_(cfg.kind),
         limiter_(RateLimiter::Unlimited()) {
     if (cfg.delivery.rate_per_second) {
       auto l = RateLimiter::Make(*cfg.delivery.rate_per_second, static_cast<int64_t>(cfg.delivery.rate_burst));
@@ -402,9 +359,9 @@ class KafkaWorker final : public Worker {
     auto now = MonoClock::now();
     Outcome out;
     if (std::holds_alternative<dispatch::SmtpSend>(msg.request->payload)) {
-      out = ClassifySmtp(SmtpReply{CoreTransport(r.transport), r.transport_detail, r.smtp_code, r.smtp_text});
+      out = ClassifySmtp(SmtpReply{r.transport, r.transport_detail, r.smtp_code, r.smtp_text});
     } else {
-      HttpReply reply{CoreTransport(r.transport), r.transport_detail, r.http_status, r.body, std::nullopt};
+      HttpReply reply{r.transport, r.transport_detail, r.http_status, r.body, std::nullopt};
       if (r.retry_after) reply.retry_after = *r.retry_after;
       out = ClassifyHttp(kind_, reply, std::chrono::system_clock::now());
     }
