@@ -6,6 +6,7 @@
 #include <vector>
 
 #include "herald/result.h"
+#include "kafka_io/records.h"
 
 namespace herald::cli {
 
@@ -38,17 +39,9 @@ struct Topics {
 // --bootstrap, else $HERALD_KAFKA_BOOTSTRAP.
 [[nodiscard]] Result<std::string> Bootstrap(const Args& args);
 
-struct KafkaRecord {
-  std::string key, value;
-  std::vector<std::pair<std::string, std::string>> headers;
-  int32_t partition = 0;
-  int64_t offset = 0;
-};
-// Produces and waits for the broker's acknowledgement of every record.
-[[nodiscard]] Status ProduceAll(const std::string& bootstrap, const std::string& topic,
-                                const std::vector<KafkaRecord>& records);
-// Reads every record of `topic` from the start to the current end.
-[[nodiscard]] Result<std::vector<KafkaRecord>> ReadTopic(const std::string& bootstrap, const std::string& topic);
+using kafka_io::KafkaRecord;
+using kafka_io::ProduceAll;
+using kafka_io::ReadTopic;
 
 int Send(const std::vector<std::string>& argv);
 int Render(const std::vector<std::string>& argv);

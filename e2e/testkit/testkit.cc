@@ -13,6 +13,8 @@
 #include <sstream>
 #include <thread>
 
+#include "kafka_io/records.h"
+
 namespace herald::testkit {
 namespace {
 
@@ -107,82 +109,22 @@ void DeleteTopics(const std::string& bootstrap, const std::vector<std::string>& 
 }
 
 std::string Produce(const std::string& bootstrap, const std::string& topic, const std::vector<Record>& records) {
-  auto rk = Client(RD_KAFKA_PRODUCER, bootstrap, {{"acks", "all"}, {"linger.ms", "5"}});
+  std::vector<kafka_io::KafkaRecord> out;
+  out.reserve(records.size());
   for (const auto& r : records) {
-    rd_kafka_headers_t* h = rd_kafka_headers_new(r.headers.size());
-    for (const auto& [k, v] : r.headers) rd_kafka_header_add(h, k.data(), k.size(), v.data(), v.size());
-    rd_kafka_resp_err_t e;
-    do {
-      e = rd_kafka_producev(rk.get(), RD_KAFKA_V_TOPIC(topic.c_str()), RD_KAFKA_V_KEY(r.key.data(), r.key.size()),
-                            RD_KAFKA_V_VALUE(const_cast<char*>(r.value.data()), r.value.size()), RD_KAFKA_V_HEADERS(h),
-                            RD_KAFKA_V_MSGFLAGS(RD_KAFKA_MSG_F_COPY), RD_KAFKA_V_END);
-      if (e == RD_KAFKA_RESP_ERR__QUEUE_FULL) rd_kafka_poll(rk.get(), 100);
-    } while (e == RD_KAFKA_RESP_ERR__QUEUE_FULL);
-    if (e != RD_KAFKA_RESP_ERR_NO_ERROR) {
-      rd_kafka_headers_destroy(h);
-      return rd_kafka_err2str(e);
-    }
+    out.push_back({r.key, r.value, {r.headers.begin(), r.headers.end()}, 0, 0});
   }
-  if (rd_kafka_flush(rk.get(), 60000) != RD_KAFKA_RESP_ERR_NO_ERROR) return "flush timed out";
-  return "";
+  auto st = kafka_io::ProduceAll(bootstrap, topic, out, {{"enable.idempotence", "false"}, {"linger.ms", "5"}});
+  return st.ok() ? "" : st.error();
 }
 
-std::vector<Record> ReadAll(const std::string& bootstrap, const std::string& topic, std::chrono::milliseconds timeout) {
+std::vector<Record> ReadAll(const std::string& bootstrap, const std::string& topic, std::chrono::milliseconds) {
   std::vector<Record> out;
-  auto rk = Client(RD_KAFKA_CONSUMER, bootstrap,
-                   {{"group.id", "herald-testkit-" + UniqueSuffix()},
-                    {"enable.auto.commit", "false"},
-                    {"enable.partition.eof", "true"}});
-  const rd_kafka_metadata_t* md = nullptr;
-  rd_kafka_topic_t* rkt = rd_kafka_topic_new(rk.get(), topic.c_str(), nullptr);
-  if (rd_kafka_metadata(rk.get(), 0, rkt, &md, 10000) != RD_KAFKA_RESP_ERR_NO_ERROR || md->topic_cnt != 1) {
-    if (md) rd_kafka_metadata_destroy(md);
-    rd_kafka_topic_destroy(rkt);
-    return out;
+  auto records = kafka_io::ReadTopic(bootstrap, topic);
+  if (!records) return out;
+  for (auto& r : *records) {
+    out.push_back({std::move(r.key), std::move(r.value), {r.headers.begin(), r.headers.end()}, r.partition, r.offset});
   }
-  int partitions = md->topics[0].partition_cnt;
-  rd_kafka_metadata_destroy(md);
-  rd_kafka_topic_destroy(rkt);
-  rd_kafka_topic_partition_list_t* parts = rd_kafka_topic_partition_list_new(partitions);
-  int non_empty = 0;
-  for (int p = 0; p < partitions; ++p) {
-    int64_t lo = 0, hi = 0;
-    rd_kafka_query_watermark_offsets(rk.get(), topic.c_str(), p, &lo, &hi, 10000);
-    if (hi > lo) {
-      rd_kafka_topic_partition_list_add(parts, topic.c_str(), p)->offset = lo;
-      ++non_empty;
-    }
-  }
-  rd_kafka_assign(rk.get(), parts);
-  rd_kafka_topic_partition_list_destroy(parts);
-  int eofs = 0;
-  auto deadline = std::chrono::steady_clock::now() + timeout;
-  while (eofs < non_empty && std::chrono::steady_clock::now() < deadline) {
-    rd_kafka_message_t* m = rd_kafka_consumer_poll(rk.get(), 200);
-    if (!m) continue;
-    if (m->err == RD_KAFKA_RESP_ERR__PARTITION_EOF) {
-      ++eofs;
-    } else if (!m->err) {
-      Record r;
-      if (m->key) r.key.assign(static_cast<const char*>(m->key), m->key_len);
-      if (m->payload) r.value.assign(static_cast<const char*>(m->payload), m->len);
-      r.partition = m->partition;
-      r.offset = m->offset;
-      rd_kafka_headers_t* h = nullptr;
-      if (rd_kafka_message_headers(m, &h) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-        size_t i = 0;
-        const char* name;
-        const void* val;
-        size_t size;
-        while (rd_kafka_header_get_all(h, i++, &name, &val, &size) == RD_KAFKA_RESP_ERR_NO_ERROR) {
-          r.headers[name] = val ? std::string(static_cast<const char*>(val), size) : "";
-        }
-      }
-      out.push_back(std::move(r));
-    }
-    rd_kafka_message_destroy(m);
-  }
-  rd_kafka_consumer_close(rk.get());
   return out;
 }
 
