@@ -7,6 +7,8 @@
 
 #include <cstdio>
 #include <cstdlib>
+#include <fstream>
+#include <iterator>
 #include <random>
 #include <string>
 #include <thread>
@@ -54,6 +56,16 @@ std::string Env(const char* name) {
 }  // namespace
 
 int main(int argc, char** argv) {
+  // Block SIGTERM and SIGINT before any thread exists (the Kubernetes and
+  // Kafka clients start their own): threads inherit the mask, so the signal
+  // reaches only the sigwait below and shutdown is graceful (Lease released,
+  // exit code 0) instead of the default action killing the process.
+  sigset_t signals;
+  sigemptyset(&signals);
+  sigaddset(&signals, SIGTERM);
+  sigaddset(&signals, SIGINT);
+  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
   std::string kubeconfig, bootstrap = Env("HERALD_KAFKA_BOOTSTRAP"), props_file, log_level = "info";
   std::string metrics_addr = ":8080", probe_addr = ":8081", lease_ns, resync = "5m";
   herald::controller::ManagerOptions opts;
@@ -124,6 +136,8 @@ int main(int argc, char** argv) {
     if (!p) Fail("--kafka-properties-file: " + p.error());
     props = *p;
     opts.settings.kafka_properties = true;
+    std::ifstream in(props_file, std::ios::binary);
+    opts.settings.kafka_properties_text.assign(std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>());
   }
   auto admin = herald::kafka::RdKafkaTopicAdmin::Create(bootstrap, props);
   if (!admin) Fail(admin.error());
@@ -132,12 +146,6 @@ int main(int argc, char** argv) {
   gethostname(host, sizeof host);
   opts.leader.identity = std::string(host) + "_" + std::to_string(std::random_device{}() % 1000000);
   opts.leader.lease_namespace = lease_ns.empty() ? cluster->default_namespace : lease_ns;
-
-  sigset_t signals;
-  sigemptyset(&signals);
-  sigaddset(&signals, SIGTERM);
-  sigaddset(&signals, SIGINT);
-  pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   auto registry = std::make_shared<prometheus::Registry>();
   herald::controller::Manager manager(**client, **admin, opts, registry);

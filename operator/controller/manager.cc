@@ -141,11 +141,15 @@ struct Manager::Impl {
     EnsureEventsTopic();
     auto enqueue_channel = [this](const json& o) { channel_queue.Add(runtime::ObjectKey(o)); };
     auto enqueue_template = [this](const json& o) { template_queue.Add(runtime::ObjectKey(o)); };
-    // A change to a child requeues its channel (the herald.dev/channel label names it).
+    // A change to a child requeues its channel: the controller ownerReference
+    // names it (the herald.dev/channel label may be shortened to 63 characters).
     auto enqueue_owner = [this](const json& o) {
       const auto& m = o["metadata"];
-      std::string ch = m.value("labels", json::object()).value("herald.dev/channel", "");
-      if (!ch.empty()) channel_queue.Add(m.value("namespace", "") + "/" + ch);
+      for (const auto& ref : m.value("ownerReferences", json::array())) {
+        if (ref.value("kind", "") == "NotificationChannel" && ref.value("controller", false)) {
+          channel_queue.Add(m.value("namespace", "") + "/" + ref.value("name", ""));
+        }
+      }
     };
     const std::string& ns = options.watch_namespace;
     runtime::Informer channels(

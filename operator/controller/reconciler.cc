@@ -140,6 +140,16 @@ Status DeleteChild(kube::Client& c, const kube::Resource& res, const std::string
   return OkStatus();
 }
 
+// Every other channel in the cache, for FindTopicConflict.
+std::vector<op::Channel> OtherChannels(const runtime::Informer& channels, const std::string& ns,
+                                       const std::string& name) {
+  std::vector<op::Channel> others;
+  for (const auto& o : channels.List()) {
+    if (auto c = op::ParseChannel(o); c && !(c->namespace_name == ns && c->name == name)) others.push_back(*c);
+  }
+  return others;
+}
+
 }  // namespace
 
 ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
@@ -155,7 +165,16 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   if (meta.contains("deletionTimestamp")) {
     if (!HasFinalizer(obj)) return {};
     auto channel = op::ParseChannel(obj);
-    if (channel && channel->deletion_policy == op::DeletionPolicy::kDelete) {
+    bool delete_topics = channel && channel->deletion_policy == op::DeletionPolicy::kDelete;
+    // A channel that lost a ResourceConflict never created or used the
+    // contested topics: they belong to the older channel and stay.
+    if (delete_topics) {
+      if (auto conflict = op::FindTopicConflict(*channel, OtherChannels(channels_, ns, name))) {
+        log::Info("keeping topics owned by another channel", {{"resource", key}, {"reason", conflict->message}});
+        delete_topics = false;
+      }
+    }
+    if (delete_topics) {
       std::string topic = op::TopicName(*channel);
       auto results = topics_.DeleteTopics({topic, op::DeadLetterTopicName(topic)});
       for (const auto& r : results) {
@@ -198,11 +217,8 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   observed.template_state = op::ObserveTemplate(tmpl ? &*tmpl : nullptr, channel->type);
 
   // --- topics
-  std::vector<op::Channel> others;
-  for (const auto& o : channels_.List()) {
-    if (auto c = op::ParseChannel(o); c && !(c->namespace_name == ns && c->name == name)) others.push_back(*c);
-  }
-  observed.topic_error = op::FindTopicConflict(*channel, others);
+  observed.topic_error = op::FindTopicConflict(*channel, OtherChannels(channels_, ns, name));
+  const bool conflict = observed.topic_error.has_value();
   const op::TopicSpec want_topic = op::DesiredTopic(*channel);
   const op::TopicSpec want_dlq = op::DesiredDeadLetterTopic(*channel);
   if (!observed.topic_error) {
@@ -220,11 +236,22 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
     }
   }
 
-  // --- workers (only with a template to render into their configuration)
-  if (tmpl && observed.template_state.found) {
+  // --- workers (only with a template to render into their configuration,
+  // and never on a topic another channel owns: they would read its messages)
+  if (tmpl && observed.template_state.found && !conflict) {
     auto yaml = op::RenderSidecarConfig(*channel, tmpl->value("spec", json::object()), settings_);
     if (yaml) {
-      std::string hash = op::ConfigHash(*yaml);
+      // Kafka security settings reach the workers as a Secret in the channel's
+      // namespace, applied before the Deployment that mounts it.
+      std::optional<std::string_view> kafka_properties;
+      if (settings_.kafka_properties) {
+        kafka_properties = settings_.kafka_properties_text;
+        if (auto st = ApplyChild(client_, kSecrets, op::BuildKafkaPropertiesSecret(*channel, *kafka_properties));
+            !st.ok()) {
+          return Fail(st.error());
+        }
+      }
+      std::string hash = op::ConfigHash(*yaml, kafka_properties);
       for (auto st : {ApplyChild(client_, kConfigMaps, op::BuildConfigMap(*channel, *yaml)),
                       ApplyChild(client_, kDeployments, op::BuildDeployment(*channel, settings_, hash)),
                       ApplyChild(client_, kServices, op::BuildMetricsService(*channel))}) {

@@ -215,6 +215,7 @@ Status ParseEmail(const json& obj, EmailSpec* email) {
   HERALD_RETURN_IF_ERROR(ReadInt(*smtp, "port", "spec.email.smtp", 1, 65535, &email->smtp.port));
   HERALD_RETURN_IF_ERROR(ReadEnum(*smtp, "tls", "spec.email.smtp", {"starttls", "implicit", "none"}, &email->smtp.tls));
   HERALD_RETURN_IF_ERROR(ReadSecretRef(*smtp, "credentialsSecretRef", "spec.email.smtp", &email->smtp.credentials));
+  HERALD_RETURN_IF_ERROR(ReadSecretKeyRef(*smtp, "caSecretRef", "spec.email.smtp", &email->smtp.ca, false));
   HERALD_RETURN_IF_ERROR(ReadString(obj, "from", "spec.email", &email->from, true, 320));
   if (const json* to = Member(obj, "to"); to != nullptr) {
     if (!to->is_array())

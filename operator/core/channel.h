@@ -38,6 +38,8 @@ struct EmailSpec {
     int32_t port = 587;
     std::string tls = "starttls";  // starttls | implicit | none
     std::optional<SecretRef> credentials;
+    // PEM CA bundle trusted in addition to the system store (private CAs).
+    std::optional<SecretKeyRef> ca;
   } smtp;
   std::string from;
   std::vector<std::string> to;

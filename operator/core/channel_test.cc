@@ -150,6 +150,7 @@ TEST(ParseChannelTest, Sections) {
   {
     json j = MinimalChannelJson("email");
     j["spec"]["email"]["smtp"]["credentialsSecretRef"] = {{"name", "smtp-creds"}};
+    j["spec"]["email"]["smtp"]["caSecretRef"] = {{"name", "smtp-ca"}, {"key", "ca.crt"}};
     j["spec"]["email"]["to"] = {"ops@example.com", "Dev <dev@example.com>"};
     const Channel c = MustParse(j);
     ASSERT_TRUE(c.email.has_value());
@@ -157,6 +158,9 @@ TEST(ParseChannelTest, Sections) {
     EXPECT_EQ(c.email->smtp.port, 587);
     EXPECT_EQ(c.email->smtp.tls, "starttls");
     EXPECT_EQ(c.email->smtp.credentials->name, "smtp-creds");
+    ASSERT_TRUE(c.email->smtp.ca.has_value());
+    EXPECT_EQ(c.email->smtp.ca->name, "smtp-ca");
+    EXPECT_EQ(c.email->smtp.ca->key, "ca.crt");
     EXPECT_EQ(c.email->from, "herald@example.com");
     EXPECT_EQ(c.email->to, (std::vector<std::string>{"ops@example.com", "Dev <dev@example.com>"}));
   }
@@ -342,6 +346,10 @@ TEST(ParseChannelTest, SectionErrors) {
        "spec.email.to[1]: must be a non-empty"},
       {"email", [](json& j) { j["spec"]["email"]["smtp"]["credentialsSecretRef"] = json::object(); },
        "spec.email.smtp.credentialsSecretRef.name: required"},
+      {"email", [](json& j) { j["spec"]["email"]["smtp"]["caSecretRef"] = {{"name", "smtp-ca"}}; },
+       "spec.email.smtp.caSecretRef.key: required"},
+      {"email", [](json& j) { j["spec"]["email"]["smtp"]["caSecretRef"] = {{"name", "smtp-ca"}, {"key", "../ca"}}; },
+       "spec.email.smtp.caSecretRef.key: \"../ca\" is not a valid Secret key"},
       {"webhook", [](json& j) { j["spec"]["webhook"].erase("urlSecretRef"); }, "spec.webhook.urlSecretRef: required"},
       {"webhook",
        [](json& j) {

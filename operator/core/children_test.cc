@@ -200,6 +200,22 @@ TEST(BuildDeploymentTest, SecretVolumes) {
   for (const auto& m : mounts) EXPECT_FALSE(FindByName(volumes, m["name"]).is_null()) << m;
 }
 
+TEST(BuildDeploymentTest, SmtpSecretVolumes) {
+  json j = MinimalChannelJson("email");
+  j["spec"]["email"]["smtp"]["credentialsSecretRef"] = {{"name", "smtp"}};
+  j["spec"]["email"]["smtp"]["caSecretRef"] = {{"name", "smtp"}, {"key", "ca.crt"}};
+  const json d = BuildDeployment(MustParse(j), Settings(), "h");
+  const json& volumes = d["spec"]["template"]["spec"]["volumes"];
+  EXPECT_EQ(FindByName(volumes, "smtp")["secret"],
+            json::parse(R"({"secretName":"smtp","defaultMode":288,
+                            "items":[{"key":"username","path":"username"},{"key":"password","path":"password"}]})"));
+  EXPECT_EQ(FindByName(volumes, "smtp-ca")["secret"],
+            json::parse(R"({"secretName":"smtp","defaultMode":288,"items":[{"key":"ca.crt","path":"ca.crt"}]})"));
+  const json& mounts = Container(d)["volumeMounts"];
+  EXPECT_EQ(FindByName(mounts, "smtp-ca")["mountPath"], "/etc/herald/secrets/smtp-ca");
+  for (const auto& m : mounts) EXPECT_FALSE(FindByName(volumes, m["name"]).is_null()) << m;
+}
+
 TEST(BuildHorizontalPodAutoscalerTest, Table) {
   const struct {
     std::string name;

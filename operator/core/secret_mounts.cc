@@ -13,6 +13,9 @@ std::vector<SecretMount> SecretMounts(const Channel& channel) {
       if (channel.email && channel.email->smtp.credentials) {
         mounts.push_back({"smtp", channel.email->smtp.credentials->name, {"username", "password"}});
       }
+      if (channel.email && channel.email->smtp.ca) {
+        mounts.push_back({"smtp-ca", channel.email->smtp.ca->name, {channel.email->smtp.ca->key}});
+      }
       break;
     case ChannelKind::kSlack:
       if (channel.slack) mounts.push_back({"slack", channel.slack->webhook_url.name, {channel.slack->webhook_url.key}});

@@ -30,7 +30,8 @@ struct SecretMount {
 };
 
 // Returns the mounts for the channel's Secret references, in a fixed order:
-//   email    smtp (username, password) when credentialsSecretRef is set
+//   email    smtp (username, password) when credentialsSecretRef is set,
+//            smtp-ca (caSecretRef.key) when caSecretRef is set
 //   slack    slack (webhookURLSecretRef.key)
 //   teams    teams (webhookURLSecretRef.key)
 //   webhook  webhook (urlSecretRef.key), webhook-signing (signingSecretRef.key),

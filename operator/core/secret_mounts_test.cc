@@ -41,6 +41,17 @@ TEST(SecretMountsTest, PerType) {
          j["spec"]["email"]["smtp"]["credentialsSecretRef"] = {{"name", "smtp-creds"}};
        },
        {{"smtp", "smtp-creds", {"username", "password"}}}},
+      {"email",
+       [](json& j) {
+         j["spec"]["email"]["smtp"]["credentialsSecretRef"] = {{"name", "smtp"}};
+         j["spec"]["email"]["smtp"]["caSecretRef"] = {{"name", "smtp"}, {"key", "ca.crt"}};
+       },
+       {{"smtp", "smtp", {"username", "password"}}, {"smtp-ca", "smtp", {"ca.crt"}}}},
+      {"email",
+       [](json& j) {
+         j["spec"]["email"]["smtp"]["caSecretRef"] = {{"name", "corp-ca"}, {"key", "bundle.pem"}};
+       },
+       {{"smtp-ca", "corp-ca", {"bundle.pem"}}}},
   };
   for (const auto& tc : cases) {
     json j = MinimalChannelJson(tc.type);

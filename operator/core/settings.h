@@ -34,6 +34,10 @@ struct OperatorSettings {
   // BuildKafkaPropertiesSecret (children.h) into each channel's namespace and
   // the workers mount it at /etc/herald/kafka/client.properties.
   bool kafka_properties = false;
+  // The properties file as the operator read it (--kafka-properties-file):
+  // the Secret's content, and part of the config hash so new credentials
+  // roll the workers.
+  std::string kafka_properties_text;
   // log.level of the workers: debug | info | warn | error.
   std::string log_level = "info";
   WorkerResources resources;

@@ -116,6 +116,7 @@ void EmitDestination(YAML::Emitter& out, const Channel& channel) {
         Str(out, "usernameFile", m->FilePath("username"));
         Str(out, "passwordFile", m->FilePath("password"));
       }
+      if (const SecretMount* m = FindMount(mounts, "smtp-ca")) Str(out, "caFile", m->FilePath(email.smtp.ca->key));
       out << YAML::EndMap;
       Str(out, "from", email.from);
       if (!email.to.empty()) {

@@ -125,7 +125,8 @@ TEST(RenderSidecarConfigTest, DestinationSections) {
          j["spec"]["email"]["smtp"] = {{"host", "127.0.0.1"},
                                        {"port", 465},
                                        {"tls", "implicit"},
-                                       {"credentialsSecretRef", {{"name", "smtp-creds"}}}};
+                                       {"credentialsSecretRef", {{"name", "smtp-creds"}}},
+                                       {"caSecretRef", {{"name", "smtp-ca"}, {"key", "ca.crt"}}}};
          j["spec"]["email"]["from"] = "Herald <herald@example.com>";
          j["spec"]["email"]["to"] = {"ops@example.com"};
        },
@@ -136,12 +137,14 @@ TEST(RenderSidecarConfigTest, DestinationSections) {
          EXPECT_EQ(e["smtp"]["tls"].as<std::string>(), "implicit");
          EXPECT_EQ(e["smtp"]["usernameFile"].as<std::string>(), "/etc/herald/secrets/smtp/username");
          EXPECT_EQ(e["smtp"]["passwordFile"].as<std::string>(), "/etc/herald/secrets/smtp/password");
+         EXPECT_EQ(e["smtp"]["caFile"].as<std::string>(), "/etc/herald/secrets/smtp-ca/ca.crt");
          EXPECT_EQ(e["from"].as<std::string>(), "Herald <herald@example.com>");
          EXPECT_EQ(e["to"].as<std::vector<std::string>>(), std::vector<std::string>{"ops@example.com"});
        }},
       {"email", [](json&) {},
        [](const YAML::Node& y) {
          EXPECT_FALSE(y["email"]["smtp"]["usernameFile"]);
+         EXPECT_FALSE(y["email"]["smtp"]["caFile"]);
          EXPECT_FALSE(y["email"]["to"]);
          EXPECT_EQ(y["email"]["smtp"]["port"].as<int>(), 587);
          EXPECT_EQ(y["email"]["smtp"]["tls"].as<std::string>(), "starttls");

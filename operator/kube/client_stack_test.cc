@@ -97,6 +97,30 @@ TEST_F(KubeClientStackTest, WatchStreamsEventsAsTheyHappen) {
   EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(30));
 }
 
+TEST_F(KubeClientStackTest, WatchReturnsPromptlyWhenStopped) {
+  // A quiet collection: no event and no bookmark for about a minute. Setting
+  // `stop` must end the watch at once (the operator's shutdown waits for it).
+  auto list = ListAll(*client_, ResourcePath(kConfigMaps, ns_));
+  ASSERT_TRUE(list.ok()) << list.error();
+  std::atomic<bool> stop{false};
+  std::atomic<bool> returned{false};
+  Status watch_status = OkStatus();
+  std::thread watcher([&] {
+    watch_status = client_->Watch(
+        ResourcePath(kConfigMaps, ns_) + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=120" +
+            "&resourceVersion=" + list->resource_version + "&labelSelector=none%3Dnone",
+        [](const WatchEvent&) { return true; }, stop);
+    returned = true;
+  });
+  std::this_thread::sleep_for(std::chrono::seconds(1));
+  EXPECT_FALSE(returned.load()) << "the watch ended by itself: " << (watch_status.ok() ? "ok" : watch_status.error());
+  auto start = std::chrono::steady_clock::now();
+  stop = true;
+  watcher.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_TRUE(watch_status.ok()) << watch_status.error();
+}
+
 TEST_F(KubeClientStackTest, UntrustedServerCertificateIsRejected) {
   ClusterConfig bad = cfg_;
   bad.ca_pem.clear();  // system trust store: does not know the stack's CA

@@ -6,6 +6,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
+#include <thread>
 
 #include "kube/client.h"
 
@@ -84,7 +85,11 @@ class RestClient final : public Client {
       req.set_request_uri(path_and_query);
       Authorize(req);
       req.headers().add("Accept", "application/json");
-      http::http_response resp = watch_client_->request(req).get();
+      // Cancelling closes the connection, which ends a read that is waiting
+      // for the next event: a quiet watch must not hold up shutdown until
+      // the server's next bookmark (about a minute).
+      pplx::cancellation_token_source cancel;
+      http::http_response resp = watch_client_->request(req, cancel.get_token()).get();
       if (resp.status_code() < 200 || resp.status_code() >= 300) {
         Response r;
         r.status = resp.status_code();
@@ -95,7 +100,19 @@ class RestClient final : public Client {
       auto stream = resp.body();
       while (!stop.load()) {
         concurrency::streams::container_buffer<std::string> line;
-        size_t n = stream.read_line(line).get();
+        auto read = stream.read_line(line);
+        while (!read.is_done()) {
+          if (stop.load()) cancel.cancel();
+          std::this_thread::sleep_for(std::chrono::milliseconds(50));
+        }
+        size_t n = 0;
+        try {
+          n = read.get();
+        } catch (const std::exception&) {
+          if (stop.load()) break;  // our own cancellation
+          throw;
+        }
+        if (stop.load()) break;
         if (n == 0 && stream.is_eof()) break;
         const std::string& text = line.collection();
         if (text.empty()) continue;

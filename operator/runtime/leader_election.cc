@@ -58,6 +58,7 @@ bool LeaderElector::TryAcquireOrRenew() {
                               {"leaseTransitions", 0}}}};
     auto r = client_.Send("POST", LeasePath(false), lease.dump());
     bool ok = r && r->ok();
+    if (ok) log::Info("leader election: acquired the lease", {{"identity", cfg_.identity}});
     leader_ = ok;
     return ok;
   }
