@@ -9,6 +9,7 @@
 #include <utility>
 
 #include "herald/envelope_json.h"
+#include "herald/timefmt.h"
 
 namespace herald {
 namespace {
@@ -300,18 +301,6 @@ Result<UtcMicros> ParseRfc3339(std::string_view s) {
   return local - std::chrono::minutes{offset_minutes};
 }
 
-std::string FormatRfc3339Utc(std::chrono::system_clock::time_point t) {
-  using namespace std::chrono;
-  const auto ms = floor<milliseconds>(t);
-  const auto day = floor<days>(ms);
-  const year_month_day date{day};
-  const hh_mm_ss<milliseconds> time{ms - day};
-  std::array<char, 32> buf{};
-  std::snprintf(buf.data(), buf.size(), "%04d-%02u-%02uT%02d:%02d:%02d.%03dZ", static_cast<int>(date.year()),
-                static_cast<unsigned>(date.month()), static_cast<unsigned>(date.day()),
-                static_cast<int>(time.hours().count()), static_cast<int>(time.minutes().count()),
-                static_cast<int>(time.seconds().count()), static_cast<int>(time.subseconds().count()));
-  return buf.data();
-}
+std::string FormatRfc3339Utc(std::chrono::system_clock::time_point t) { return FormatRfc3339(t, 3); }
 
 }  // namespace herald

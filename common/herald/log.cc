@@ -6,6 +6,8 @@
 #include <chrono>
 #include <ctime>
 
+#include "herald/timefmt.h"
+
 namespace herald::log {
 namespace {
 
@@ -25,18 +27,6 @@ const char* LevelName(Level level) {
   return "info";
 }
 
-std::string NowRfc3339() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto millis = std::chrono::duration_cast<std::chrono::milliseconds>(now.time_since_epoch()).count() % 1000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[40];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%03dZ", static_cast<int>(millis));
-  return buf;
-}
-
 }  // namespace
 
 void SetLevel(Level level) { g_level.store(level); }
@@ -53,7 +43,7 @@ bool ParseLevel(std::string_view text, Level* out) {
 
 std::string Format(Level level, std::string_view msg, const nlohmann::json& fields) {
   nlohmann::ordered_json line;
-  line["ts"] = NowRfc3339();
+  line["ts"] = FormatRfc3339(std::chrono::system_clock::now(), 3);
   line["level"] = LevelName(level);
   line["msg"] = msg;
   if (fields.is_object()) {

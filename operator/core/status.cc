@@ -4,6 +4,8 @@
 #include <limits>
 
 #include "herald/render.h"
+#include "herald/timefmt.h"
+#include "herald/timefmt.h"
 #include "operator/core/conditions.h"
 #include "operator/core/names.h"
 
@@ -310,19 +312,7 @@ const Condition* FindCondition(const std::vector<Condition>& conditions, std::st
   return nullptr;
 }
 
-std::string FormatConditionTime(std::chrono::system_clock::time_point t) {
-  using namespace std::chrono;
-  const auto secs = floor<seconds>(t);
-  const auto days = floor<std::chrono::days>(secs);
-  const year_month_day ymd{days};
-  const hh_mm_ss hms{secs - days};
-  char buf[32];
-  std::snprintf(buf, sizeof buf, "%04d-%02u-%02uT%02d:%02d:%02dZ", static_cast<int>(ymd.year()),
-                static_cast<unsigned>(ymd.month()), static_cast<unsigned>(ymd.day()),
-                static_cast<int>(hms.hours().count()), static_cast<int>(hms.minutes().count()),
-                static_cast<int>(hms.seconds().count()));
-  return buf;
-}
+std::string FormatConditionTime(std::chrono::system_clock::time_point t) { return FormatRfc3339(t, 0); }
 
 json ChannelStatusObject(std::string_view namespace_name, std::string_view name, const ChannelStatus& status) {
   json st = {{"observedGeneration", status.observed_generation},

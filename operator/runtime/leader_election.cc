@@ -4,6 +4,7 @@
 #include <thread>
 
 #include "herald/log.h"
+#include "herald/timefmt.h"
 
 namespace herald::runtime {
 namespace {
@@ -19,17 +20,7 @@ void SleepUnlessStopped(std::chrono::milliseconds d, const std::atomic<bool>& st
 
 }  // namespace
 
-std::string MicroTimeNow() {
-  auto now = std::chrono::system_clock::now();
-  auto secs = std::chrono::system_clock::to_time_t(now);
-  auto micros = std::chrono::duration_cast<std::chrono::microseconds>(now.time_since_epoch()).count() % 1000000;
-  std::tm tm{};
-  gmtime_r(&secs, &tm);
-  char buf[64];
-  size_t n = std::strftime(buf, sizeof buf, "%Y-%m-%dT%H:%M:%S", &tm);
-  std::snprintf(buf + n, sizeof buf - n, ".%06dZ", static_cast<int>(micros));
-  return buf;
-}
+std::string MicroTimeNow() { return FormatRfc3339(std::chrono::system_clock::now(), 6); }
 
 LeaderElector::LeaderElector(kube::Client& client, LeaderElectionConfig config)
     : client_(client), cfg_(std::move(config)) {}
