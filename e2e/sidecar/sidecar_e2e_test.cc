@@ -151,6 +151,17 @@ TEST_F(SidecarE2E, DeliversValidMessagesDeadLettersInvalidOnesAndCommitsOnlyFini
   EXPECT_NE(by_key["no-id"].headers["herald-error"].find("globalId"), std::string::npos);
   EXPECT_NE(by_key[v2].headers["herald-error"].find("major version"), std::string::npos);
 
+  // The outcomes are visible in Prometheus format.
+  std::string metrics;
+  ASSERT_EQ(tk::HttpGet("http://127.0.0.1:" + std::to_string(Port()) + "/metrics", &metrics), 200);
+  const std::string ch = "channel=\"e2e/ch" + run_ + "\"";
+  EXPECT_NE(metrics.find("herald_deliveries_total{" + ch + ",outcome=\"delivered\"} 200"), std::string::npos)
+      << metrics;
+  EXPECT_NE(metrics.find("herald_dead_letters_total{" + ch + ",class=\"invalid\"} 3"), std::string::npos) << metrics;
+  EXPECT_NE(metrics.find("herald_delivery_latency_seconds_count{" + ch + "} 200"), std::string::npos) << metrics;
+  std::string ready;
+  EXPECT_EQ(tk::HttpGet("http://127.0.0.1:" + std::to_string(Port() + 1) + "/readyz", &ready), 200) << ready;
+
   // Graceful shutdown: exit 0 with every finished offset committed.
   EXPECT_EQ(sidecar.Stop(SIGTERM, 30s), 0) << sidecar.Log();
   EXPECT_EQ(tk::GroupLag(bootstrap_, topic_, topic_), 0);
@@ -241,6 +252,35 @@ TEST_F(SidecarE2E, NoMessageIsLostWhenTheWorkerIsKilledOrStoppedUnderLoad) {
   RecordProperty("delivered_unique", n);
   RecordProperty("delivered_total", static_cast<int>(total));
   std::printf("drill: %d unique delivered, %zu requests answered 200 (%zu duplicates)\n", n, total, total - n);
+}
+
+TEST_F(SidecarE2E, NoMessageIsLostWhenTheBrokerRestartsUnderLoad) {
+  const std::string stack_dir = herald::testing::StackEnv("HERALD_STACK_DIR");
+  auto cfg = WriteConfig("webhook", "/hook/broker", "{maxAttempts: 5, concurrency: 32}", Port());
+  sink_.Control("POST", "behaviour", {{"path", "/hook/broker"}, {"mode", "slow"}, {"delayMs", 10}});
+  const int n = 2000;
+  ASSERT_EQ(tk::Produce(bootstrap_, topic_, Envelopes(n)), "");
+  auto sidecar = StartSidecar(cfg);
+  ASSERT_TRUE(tk::Eventually([&] { return DeliveredIds("/hook/broker", 200).size() >= 300; }, 60s)) << sidecar.Log();
+
+  // Stop the broker mid-load, then start it again with the stack's own script.
+  std::ifstream pid_file(stack_dir + "/pids/kafka.pid");
+  pid_t kafka = 0;
+  ASSERT_TRUE(pid_file >> kafka) << "no Kafka pid in " << stack_dir;
+  ASSERT_EQ(::kill(kafka, SIGTERM), 0);
+  ASSERT_TRUE(tk::Eventually([&] { return ::kill(kafka, 0) != 0; }, 60s)) << "Kafka did not stop";
+  ASSERT_EQ(std::system((std::string(HERALD_STACK_UP) + " >/dev/null 2>&1").c_str()), 0) << "restarting the stack";
+  EXPECT_TRUE(sidecar.Running()) << "the worker must survive a broker restart\n" << sidecar.Log();
+
+  ASSERT_TRUE(tk::Eventually([&] { return DeliveredIds("/hook/broker", 200).size() == static_cast<size_t>(n); }, 180s))
+      << DeliveredIds("/hook/broker", 200).size() << "/" << n << "\n"
+      << sidecar.Log();
+  EXPECT_EQ(sidecar.Stop(SIGTERM, 30s), 0) << sidecar.Log();
+  size_t total = 0;
+  DeliveredIds("/hook/broker", 200, &total);
+  EXPECT_TRUE(tk::ReadAll(bootstrap_, dlq_).empty());
+  EXPECT_EQ(tk::GroupLag(bootstrap_, topic_, topic_), 0);
+  std::printf("broker drill: %d unique delivered, %zu requests answered 200 (%zu duplicates)\n", n, total, total - n);
 }
 
 }  // namespace
