@@ -283,5 +283,35 @@ TEST_F(SidecarE2E, NoMessageIsLostWhenTheBrokerRestartsUnderLoad) {
   std::printf("broker drill: %d unique delivered, %zu requests answered 200 (%zu duplicates)\n", n, total, total - n);
 }
 
+TEST_F(SidecarE2E, NoMessageIsLostWhileTheReceiverFailsForAWhile) {
+  auto cfg = WriteConfig("webhook", "/hook/flaky",
+                         "{maxAttempts: 6, backoff: {initial: 50ms, max: 400ms}, concurrency: 32}", Port());
+  // The receiver answers 503 to its next 1,500 requests, then recovers.
+  sink_.Control("POST", "behaviour", {{"path", "/hook/flaky"}, {"mode", "status"}, {"status", 503}, {"count", 1500}});
+  const int n = 3000;
+  ASSERT_EQ(tk::Produce(bootstrap_, topic_, Envelopes(n)), "");
+  auto sidecar = StartSidecar(cfg);
+  // Every message ends delivered or dead-lettered with a reason: none vanishes.
+  std::set<std::string> delivered, dead;
+  auto accounted = [&] {
+    delivered = DeliveredIds("/hook/flaky", 200);
+    dead.clear();
+    for (const auto& d : tk::ReadAll(bootstrap_, dlq_)) dead.insert(d.key);
+    std::set<std::string> all = delivered;
+    all.insert(dead.begin(), dead.end());
+    return all.size() == static_cast<size_t>(n);
+  };
+  ASSERT_TRUE(tk::Eventually(accounted, 180s, 500ms))
+      << delivered.size() << " delivered + " << dead.size() << " dead-lettered of " << n << "\n"
+      << sidecar.Log();
+  for (const auto& d : tk::ReadAll(bootstrap_, dlq_)) EXPECT_EQ(d.headers.at("herald-error-class"), "exhausted");
+  EXPECT_EQ(sidecar.Stop(SIGTERM, 30s), 0) << sidecar.Log();
+  EXPECT_EQ(tk::GroupLag(bootstrap_, topic_, topic_), 0);
+  size_t total = 0;
+  DeliveredIds("/hook/flaky", 200, &total);
+  std::printf("5xx drill: %d messages: %zu delivered (%zu duplicates), %zu dead-lettered (exhausted)\n", n,
+              delivered.size(), total - delivered.size(), dead.size());
+}
+
 }  // namespace
 }  // namespace herald
