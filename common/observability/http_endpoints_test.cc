@@ -1,8 +1,12 @@
 #include "observability/http_endpoints.h"
 
+#include <arpa/inet.h>
 #include <curl/curl.h>
 #include <gtest/gtest.h>
+#include <netinet/in.h>
 #include <prometheus/counter.h>
+#include <sys/socket.h>
+#include <unistd.h>
 
 #include <atomic>
 #include <random>
@@ -28,7 +32,21 @@ long Get(const std::string& url, std::string* body) {
   return code;
 }
 
-int RandomPort() { return 30000 + static_cast<int>(std::random_device{}() % 20000); }
+// A port the kernel just handed out, so it is free (outside the stack's ports).
+int RandomPort() {
+  int fd = socket(AF_INET, SOCK_STREAM, 0);
+  sockaddr_in addr{};
+  addr.sin_family = AF_INET;
+  addr.sin_addr.s_addr = htonl(INADDR_LOOPBACK);
+  socklen_t len = sizeof addr;
+  int port = 0;
+  if (bind(fd, reinterpret_cast<sockaddr*>(&addr), sizeof addr) == 0 &&
+      getsockname(fd, reinterpret_cast<sockaddr*>(&addr), &len) == 0) {
+    port = ntohs(addr.sin_port);
+  }
+  close(fd);
+  return port;
+}
 
 TEST(ListenUri, ParsesAndRejects) {
   EXPECT_EQ(*ListenUri(":8080"), "http://0.0.0.0:8080/");
@@ -45,7 +63,7 @@ TEST(HttpEndpoints, ServesMetricsAndProbesThatFollowTheChecks) {
   auto& family = prometheus::BuildCounter().Name("herald_test_total").Help("test").Register(*registry);
   family.Add({{"outcome", "delivered"}}).Increment(3);
   std::atomic<bool> ready{false};
-  int mport = RandomPort(), pport = mport + 1;
+  int mport = RandomPort(), pport = RandomPort();
   EndpointsConfig cfg;
   cfg.metrics_address = "127.0.0.1:" + std::to_string(mport);
   cfg.probe_address = "127.0.0.1:" + std::to_string(pport);

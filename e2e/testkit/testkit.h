@@ -15,6 +15,9 @@ namespace herald::testkit {
 
 std::string UniqueSuffix();
 
+// A 127.0.0.1 TCP port that was free a moment ago (the kernel picked it).
+int FreePort();
+
 // Polls `pred` until it returns true or `timeout` passes; returns its last value.
 bool Eventually(const std::function<bool()>& pred, std::chrono::milliseconds timeout,
                 std::chrono::milliseconds every = std::chrono::milliseconds(50));
