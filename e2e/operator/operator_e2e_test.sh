@@ -757,10 +757,12 @@ expect "Lease holder" "$holder" "$acquired"
 for r in a b; do
   expect "/readyz of replica $r" "$(http_code "http://127.0.0.1:${op_probe[$r]}/readyz")" 200
 done
-k apply --server-side -f - >/dev/null <<EOF
+# A one-partition, one-worker webhook channel that deletes its topics with it.
+apply_small_webhook_channel() {
+  k apply --server-side -f - >/dev/null <<EOF
 apiVersion: herald.dev/v1alpha1
 kind: NotificationChannel
-metadata: {name: le-one}
+metadata: {name: $1}
 spec:
   type: webhook
   templateRef: {name: quota-exceeded}
@@ -769,6 +771,8 @@ spec:
   workers: {replicas: 1}
   deletionPolicy: Delete
 EOF
+}
+apply_small_webhook_channel "le-one"
 wait_for "le-one to be Ready under leader $leader" 60 k wait --for=condition=Ready --timeout=2s nc/le-one
 expect "reconciles by the standby ($standby)" "$(metric controller_runtime_reconcile_total "${op_metrics[$standby]}")" 0
 expect "leader ($leader) reconciled" "$(($(metric controller_runtime_reconcile_total "${op_metrics[$leader]}") > 0))" 1
@@ -778,18 +782,7 @@ pass "replica $leader leads (Lease holder $holder) and reconciles; $standby stan
 # label, and a change to them must still find their channel (by owner).
 step_started=$SECONDS
 long="le-long-name-$(printf 'x%.0s' $(seq 60))"
-k apply --server-side -f - >/dev/null <<EOF
-apiVersion: herald.dev/v1alpha1
-kind: NotificationChannel
-metadata: {name: $long}
-spec:
-  type: webhook
-  templateRef: {name: quota-exceeded}
-  webhook: {urlSecretRef: {name: hook, key: url}}
-  kafka: {partitions: 1}
-  workers: {replicas: 1}
-  deletionPolicy: Delete
-EOF
+apply_small_webhook_channel "$long"
 wait_for "the ${#long}-character channel to be Ready" 60 k wait --for=condition=Ready --timeout=2s "nc/$long"
 owned_deployment() {
   kubectl -n "$ns" get deployments -l app.kubernetes.io/managed-by=herald-operator -o json |
@@ -814,18 +807,7 @@ until [ "$(metric herald_operator_leader "${op_metrics[$standby]}")" = 1 ]; do
   sleep 0.5
 done
 takeover=$((SECONDS - t0))
-k apply --server-side -f - >/dev/null <<EOF
-apiVersion: herald.dev/v1alpha1
-kind: NotificationChannel
-metadata: {name: le-two}
-spec:
-  type: webhook
-  templateRef: {name: quota-exceeded}
-  webhook: {urlSecretRef: {name: hook, key: url}}
-  kafka: {partitions: 1}
-  workers: {replicas: 1}
-  deletionPolicy: Delete
-EOF
+apply_small_webhook_channel "le-two"
 wait_for "le-two to be Ready under the new leader $standby" 60 k wait --for=condition=Ready --timeout=2s nc/le-two
 expect "partitions of herald.$ns.le-two" "$(partitions "herald.$ns.le-two")" 1
 # These replicas run without --kafka-properties-file: no Secret, no mount.
