@@ -38,6 +38,10 @@ flags:
   --metrics-bind-address ADDR         /metrics (default ":8080"; "0" disables)
   --health-probe-bind-address ADDR    /healthz, /readyz (default ":8081")
   --resync-period DURATION            re-reconcile everything this often (default 5m)
+  --max-concurrent-reconciles N       channels reconciled at once (default 8)
+  --kafka-admin-batch-window DURATION merge Kafka admin calls of concurrent reconciles arriving
+                                      within this window into one request (default 50ms; 0: only
+                                      calls made while a request is in flight are merged)
   --events-topic TOPIC                lifecycle events topic for the workers (default herald.events)
   --log-level LEVEL                   debug | info | warn | error
   --version, --help
@@ -67,7 +71,8 @@ int main(int argc, char** argv) {
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
 
   std::string kubeconfig, bootstrap = Env("HERALD_KAFKA_BOOTSTRAP"), props_file, log_level = "info";
-  std::string metrics_addr = ":8080", probe_addr = ":8081", lease_ns, resync = "5m";
+  std::string metrics_addr = ":8080", probe_addr = ":8081", lease_ns, resync = "5m", batch_window = "50ms";
+  std::string workers = std::to_string(herald::controller::ManagerOptions{}.channel_workers);
   herald::controller::ManagerOptions opts;
   for (int i = 1; i < argc; ++i) {
     std::string a = argv[i];
@@ -105,6 +110,10 @@ int main(int argc, char** argv) {
       probe_addr = value("--health-probe-bind-address");
     } else if (is("--resync-period")) {
       resync = value("--resync-period");
+    } else if (is("--max-concurrent-reconciles")) {
+      workers = value("--max-concurrent-reconciles");
+    } else if (is("--kafka-admin-batch-window")) {
+      batch_window = value("--kafka-admin-batch-window");
     } else if (is("--events-topic")) {
       opts.settings.events_topic = value("--events-topic");
     } else if (is("--log-level")) {
@@ -124,6 +133,17 @@ int main(int argc, char** argv) {
   if (!period || *period < std::chrono::seconds(10))
     Fail("--resync-period: \"" + resync + "\" is not a duration of at least 10s");
   opts.resync = std::chrono::duration_cast<std::chrono::seconds>(*period);
+  try {
+    size_t used = 0;
+    opts.channel_workers = std::stoi(workers, &used);
+    if (used != workers.size() || opts.channel_workers < 1 || opts.channel_workers > 256) throw std::out_of_range("");
+  } catch (const std::exception&) {
+    Fail("--max-concurrent-reconciles: \"" + workers + "\" is not a number from 1 to 256");
+  }
+  auto window = herald::ParseDuration(batch_window);
+  if (!window || *window > std::chrono::seconds(1))
+    Fail("--kafka-admin-batch-window: \"" + batch_window + "\" is not a duration of at most 1s");
+  opts.kafka_batch_window = std::chrono::duration_cast<std::chrono::milliseconds>(*window);
 
   auto cluster = herald::kube::ResolveClusterConfig(kubeconfig);
   if (!cluster) Fail(cluster.error());

@@ -1,10 +1,12 @@
 // herald-sidecar end to end on the real stack: real Kafka, the webhook sink
 // fixture (Slack / Teams / signed-webhook personas with injected failures) and
 // the Mailpit SMTP sink. Each test runs the real binary as a child process.
+#include <curl/curl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <set>
@@ -32,6 +34,24 @@ std::string EnvelopeJson(const std::string& id, const std::string& version = "1.
               {"createdAt", "2026-11-22T10:15:00Z"},
               {"content", {{"version", version}, {"project", "checkout"}, {"used", 11}, {"limit", 10}}}}
       .dump();
+}
+
+std::string UrlEncode(const std::string& text) {
+  char* escaped = curl_easy_escape(nullptr, text.c_str(), static_cast<int>(text.size()));
+  std::string out = escaped != nullptr ? escaped : "";
+  curl_free(escaped);
+  return out;
+}
+
+// The value of the Prometheus sample whose name and labels start with `prefix`; -1 when absent.
+double MetricValue(const std::string& metrics, const std::string& prefix) {
+  for (size_t at = metrics.find(prefix); at != std::string::npos; at = metrics.find(prefix, at + 1)) {
+    if (at != 0 && metrics[at - 1] != '\n') continue;
+    size_t space = metrics.find(' ', at);
+    if (space == std::string::npos) break;
+    return std::stod(metrics.substr(space + 1, metrics.find('\n', space) - space - 1));
+  }
+  return -1;
 }
 
 class SidecarE2E : public ::testing::Test {
@@ -76,6 +96,31 @@ class SidecarE2E : public ::testing::Test {
                       sink_section + "server: {metricsAddress: '127.0.0.1:" + std::to_string(metrics_port) +
                       "', probeAddress: '127.0.0.1:" + std::to_string(ProbePort()) + "'}\n";
     auto path_out = (dir_ / "sidecar.yaml").string();
+    std::ofstream(path_out) << cfg;
+    return path_out;
+  }
+
+  // A config for an email channel on the stack's Mailpit: STARTTLS, AUTH, the stack's CA.
+  std::string WriteEmailConfig(const std::string& delivery, const std::string& default_to) {
+    std::ofstream(dir_ / "smtp-user") << herald::testing::StackEnv("HERALD_SMTP_USERNAME");
+    std::ofstream(dir_ / "smtp-pass") << herald::testing::StackEnv("HERALD_SMTP_PASSWORD");
+    std::string cfg =
+        "channel: {namespace: e2e, name: mail" + run_ + ", type: email}\n" + "kafka: {bootstrapServers: '" +
+        bootstrap_ + "', topic: " + topic_ + ", deadLetterTopic: " + dlq_ + ", groupId: " + topic_ +
+        ", eventsTopic: " + events_ + "}\n" + "delivery: " + delivery + "\n" + "drainTimeout: 10s\n" +
+        "template:\n  contentVersion: 1\n"
+        "  subject: 'Kontingent überschritten: {{content.project}} ({{content.run}})'\n"
+        "  text: 'Projekt {{content.project}} hat {{content.used}} von {{content.limit}} verbraucht.'\n"
+        "  html: '<p>Projekt <b>{{content.project}}</b> hat {{content.used}} verbraucht.</p>'\n"
+        "email:\n  smtp: {host: '" +
+        herald::testing::StackEnv("HERALD_SMTP_HOST") + "', port: " + herald::testing::StackEnv("HERALD_SMTP_PORT") +
+        ", tls: starttls, usernameFile: " + (dir_ / "smtp-user").string() +
+        ", passwordFile: " + (dir_ / "smtp-pass").string() +
+        ", caFile: " + herald::testing::StackEnv("HERALD_STACK_CA") + "}\n" +
+        "  from: 'Herald E2E <herald@herald.dev>'\n  to: ['" + default_to + "']\n" +
+        "server: {metricsAddress: '127.0.0.1:" + std::to_string(Port()) +
+        "', probeAddress: '127.0.0.1:" + std::to_string(ProbePort()) + "'}\n";
+    auto path_out = (dir_ / "sidecar-email.yaml").string();
     std::ofstream(path_out) << cfg;
     return path_out;
   }
@@ -335,6 +380,182 @@ TEST_F(SidecarE2E, NoMessageIsLostWhileTheReceiverFailsForAWhile) {
   DeliveredIds("/hook/flaky", 200, &total);
   std::printf("5xx drill: %d messages: %zu delivered (%zu duplicates), %zu dead-lettered (exhausted)\n", n,
               delivered.size(), total - delivered.size(), dead.size());
+}
+
+TEST_F(SidecarE2E, RateLimitBoundsTheDeliveredRate) {
+  constexpr double kRate = 20;
+  constexpr int kBurst = 5;
+  constexpr double kTolerance = 0.2;  // arrival jitter at the receiver
+  const int n = 200;
+  auto cfg = WriteConfig("webhook", "/hook/rate",
+                         "{maxAttempts: 3, concurrency: 32, rateLimit: {perSecond: 20, burst: 5}}", Port());
+  ASSERT_EQ(tk::Produce(bootstrap_, topic_, Envelopes(n)), "");
+  auto sidecar = StartSidecar(cfg);
+  ASSERT_TRUE(
+      tk::Eventually([&] { return DeliveredIds("/hook/rate", 200).size() == static_cast<size_t>(n); }, 60s, 200ms))
+      << DeliveredIds("/hook/rate", 200).size() << "/" << n << "\n"
+      << sidecar.Log();
+
+  std::vector<double> t;
+  for (const auto& r : sink_.Requests("/hook/rate")) t.push_back(r.value("time", 0.0));
+  std::sort(t.begin(), t.end());
+  ASSERT_EQ(t.size(), static_cast<size_t>(n)) << "every request answered 200 once";
+  // A token bucket lets at most burst + rate * W requests through in any
+  // window of W seconds.
+  for (double window : {0.5, 1.0, 3.0}) {
+    const double allowed = kRate * window * (1 + kTolerance) + kBurst;
+    size_t most = 0;
+    for (size_t i = 0, j = 0; i < t.size(); ++i) {
+      while (j < t.size() && t[j] - t[i] <= window) ++j;
+      most = std::max(most, j - i);
+    }
+    EXPECT_LE(static_cast<double>(most), allowed) << "in a " << window << " s window";
+    RecordProperty("most_in_" + std::to_string(static_cast<int>(window * 1000)) + "ms", static_cast<int>(most));
+  }
+  const double span = t.back() - t.front();
+  EXPECT_GE(span, (n - kBurst) / kRate / (1 + kTolerance)) << "200 messages at 20/s take about 10 s";
+  std::printf("rate limit: %d messages in %.2f s (%.1f/s; limit %.0f/s, burst %d)\n", n, span, (n - 1) / span, kRate,
+              kBurst);
+
+  std::string metrics;
+  ASSERT_EQ(tk::HttpGet("http://127.0.0.1:" + std::to_string(Port()) + "/metrics", &metrics), 200);
+  EXPECT_GT(MetricValue(metrics, "herald_rate_limited_waits_total{channel=\"e2e/ch" + run_ + "\"}"), 0) << metrics;
+  EXPECT_EQ(sidecar.Stop(SIGTERM, 30s), 0) << sidecar.Log();
+}
+
+// Email through the real binary: STARTTLS + AUTH to the stack's Mailpit, read
+// back through Mailpit's API.
+class SidecarEmailE2E : public SidecarE2E {
+ protected:
+  void SetUp() override {
+    SidecarE2E::SetUp();
+    api_ = herald::testing::StackEnv("HERALD_SMTP_API");
+  }
+
+  std::string Envelope(const std::string& id, const json& content, const json& recipients = nullptr) const {
+    json c = {{"version", "1.0"}, {"used", 10500}, {"limit", 10000}};
+    c.update(content);
+    json e = {{"globalId", id}, {"from", "e2e"}, {"createdAt", "2026-11-22T10:15:00Z"}, {"content", c}};
+    if (!recipients.is_null()) e["recipients"] = {{"email", recipients}};
+    return e.dump();
+  }
+
+  // Mailpit's JSON for the message whose subject contains `needle` (polled
+  // until it arrives); null if it never does.
+  json FindMessage(const std::string& needle) const { return Find("subject:\"" + needle + "\""); }
+  // The same for a message found by its Message-ID (globalId@herald.dev).
+  json FindByGlobalId(const std::string& id) const { return Find("message-id:\"" + id + "@herald.dev\""); }
+  json Find(const std::string& query) const {
+    json found;
+    tk::Eventually(
+        [&] {
+          std::string body;
+          if (tk::HttpGet(api_ + "/search?query=" + UrlEncode(query), &body) != 200) return false;
+          auto res = json::parse(body, nullptr, false);
+          if (!res.is_object() || res.value("messages_count", 0) == 0) return false;
+          std::string full;
+          tk::HttpGet(api_ + "/message/" + res["messages"][0]["ID"].get<std::string>(), &full);
+          found = json::parse(full, nullptr, false);
+          return found.is_object();
+        },
+        30s, 200ms);
+    return found.is_object() ? found : json();
+  }
+  std::string Get(const std::string& path) const {
+    std::string body;
+    tk::HttpGet(api_ + path, &body);
+    return body;
+  }
+  static std::set<std::string> Addresses(const json& list) {
+    std::set<std::string> out;
+    if (list.is_array()) {
+      for (const auto& a : list) out.insert(a.value("Address", ""));
+    }
+    return out;
+  }
+
+  std::string api_;
+};
+
+TEST_F(SidecarEmailE2E, SendsMultipartMailWithEscapedHtmlEncodedSubjectAndTheEnvelopesRecipients) {
+  const std::string dflt = "default-" + run_ + "@example.com";
+  auto cfg = WriteEmailConfig("{maxAttempts: 3, backoff: {initial: 50ms, max: 200ms}}", dflt);
+  const std::string hostile = "<script>alert(\"x\")</script> & Söhne";
+  const std::string a = Uuid(1, run_), b = Uuid(2, run_), refused = Uuid(3, run_), inject = Uuid(4, run_);
+  const std::string alice = "alice-" + run_ + "@example.com", bob = "bob-" + run_ + "@example.com";
+  const std::string victim = "victim-" + run_ + "@example.com";
+  ASSERT_EQ(tk::Produce(
+                bootstrap_, topic_,
+                {{a, Envelope(a, {{"project", hostile}, {"run", run_ + "-a"}}), {}},
+                 {b, Envelope(b, {{"project", "checkout"}, {"run", run_ + "-b"}}), {}},
+                 {refused,
+                  Envelope(refused, {{"project", "checkout"}, {"run", run_ + "-r"}},
+                           json::array({"refuse!" + run_ + "@example.com"})),
+                  {}},
+                 {inject,
+                  Envelope(inject, {{"project", "x\r\nBcc: " + victim + "\r\nX-Injected: yes"}, {"run", run_ + "-i"}}),
+                  {}}}),
+            "");
+  // One that names its own recipients: they replace the channel's default.
+  ASSERT_EQ(
+      tk::Produce(
+          bootstrap_, topic_,
+          {{Uuid(5, run_),
+            Envelope(Uuid(5, run_), {{"project", "per-envelope"}, {"run", run_ + "-e"}}, json::array({alice, bob})),
+            {}}}),
+      "");
+  auto sidecar = StartSidecar(cfg);
+
+  // Non-ASCII subject, decoded back exactly; HTML-escaped values in the HTML
+  // part only; a Message-ID made from the globalId; the channel's default
+  // recipient when the envelope names none.
+  json m = FindMessage(run_ + "-a");
+  ASSERT_TRUE(m.is_object()) << sidecar.Log();
+  EXPECT_EQ(m["Subject"], "Kontingent überschritten: " + hostile + " (" + run_ + "-a)");
+  EXPECT_EQ(m["MessageID"], a + "@herald.dev");
+  EXPECT_EQ(m["From"]["Address"], "herald@herald.dev");
+  EXPECT_EQ(m["From"]["Name"], "Herald E2E");
+  EXPECT_EQ(Addresses(m["To"]), std::set<std::string>{dflt});
+  const std::string html = m.value("HTML", "");
+  EXPECT_NE(html.find("<b>&lt;script&gt;alert(&quot;x&quot;)&lt;/script&gt; &amp; Söhne</b>"), std::string::npos)
+      << html;
+  EXPECT_EQ(html.find("<script>"), std::string::npos) << html;
+  EXPECT_NE(m.value("Text", "").find("Projekt " + hostile + " hat 10500 von 10000 verbraucht."), std::string::npos)
+      << m.value("Text", "");
+  const std::string raw = Get("/message/" + m["ID"].get<std::string>() + "/raw");
+  EXPECT_NE(raw.find("Content-Type: multipart/alternative"), std::string::npos) << raw;
+  EXPECT_NE(raw.find("Subject: =?UTF-8?"), std::string::npos) << "non-ASCII subject RFC 2047-encoded\n" << raw;
+
+  json e = FindMessage(run_ + "-e");
+  ASSERT_TRUE(e.is_object());
+  EXPECT_EQ(Addresses(e["To"]), (std::set<std::string>{alice, bob})) << e["To"].dump();
+  EXPECT_EQ(FindMessage(run_ + "-b")["To"][0]["Address"], dflt);
+
+  // CR LF in a value that lands in the subject stays inside the subject.
+  json i = FindByGlobalId(inject);
+  ASSERT_TRUE(i.is_object());
+  EXPECT_EQ(i["Subject"], "Kontingent überschritten: x Bcc: " + victim + " X-Injected: yes (" + run_ + "-i)");
+  auto headers = json::parse(Get("/message/" + i["ID"].get<std::string>() + "/headers"), nullptr, false);
+  ASSERT_TRUE(headers.is_object());
+  EXPECT_FALSE(headers.contains("X-Injected")) << headers.dump();
+  EXPECT_FALSE(headers.contains("Bcc")) << headers.dump();
+  EXPECT_EQ(Addresses(i["To"]), std::set<std::string>{dflt});
+  EXPECT_TRUE(Addresses(i["Bcc"]).empty()) << i["Bcc"].dump();
+  EXPECT_TRUE(Addresses(i["Cc"]).empty()) << i["Cc"].dump();
+
+  // A recipient the server refuses (Mailpit's --smtp-allowed-recipients
+  // rejects '!') is a permanent dead letter, with no retry.
+  std::vector<tk::Record> dead;
+  ASSERT_TRUE(tk::Eventually([&] { return !(dead = tk::ReadAll(bootstrap_, dlq_)).empty(); }, 30s)) << sidecar.Log();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].key, refused);
+  EXPECT_EQ(dead[0].headers["herald-error-class"], "permanent") << dead[0].headers["herald-error"];
+  EXPECT_EQ(dead[0].headers["herald-attempts"], "1");
+  EXPECT_NE(dead[0].headers["herald-error"].find("550 "), std::string::npos)
+      << "the reason quotes the refusal, not the goodbye after it: " << dead[0].headers["herald-error"];
+
+  EXPECT_EQ(sidecar.Stop(SIGTERM, 30s), 0) << sidecar.Log();
+  EXPECT_EQ(tk::GroupLag(bootstrap_, topic_, topic_), 0);
 }
 
 }  // namespace

@@ -4,11 +4,15 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
+#include <map>
 #include <thread>
+#include <utility>
 
 #include "controller/reconciler.h"
 #include "controller/resources.h"
 #include "herald/log.h"
+#include "operator/core/conditions.h"
+#include "operator/kafka/batching_topic_admin.h"
 #include "runtime/informer.h"
 #include "runtime/workqueue.h"
 
@@ -92,6 +96,89 @@ struct ReconcileMetrics {
   std::string controller_;
 };
 
+// The channels' status conditions as a gauge, so an alert can name a channel
+// whose workers are not ready: Prometheus cannot read the API server, and a
+// worker pod that never starts exports nothing. Refreshed from the informer
+// cache, leader only (a standby's copy would be stale), series removed with
+// their channel.
+class ChannelConditionMetrics {
+ public:
+  explicit ChannelConditionMetrics(prometheus::Registry& r)
+      : family_(prometheus::BuildGauge()
+                    .Name("herald_channel_condition")
+                    .Help("1 when the NotificationChannel condition is True, else 0 (channel=namespace/name)")
+                    .Register(r)) {}
+
+  void Update(const std::vector<json>& channels) {
+    std::map<std::pair<std::string, std::string>, double> want;
+    for (const auto& c : channels) {
+      const std::string key = runtime::ObjectKey(c);
+      // Every type is present from the start: a channel the operator has not
+      // reported on yet is not ready.
+      for (auto t : {op::kTypeReady, op::kTypeTopicReady, op::kTypeWorkersReady, op::kTypeTemplateReady}) {
+        want[{key, std::string(t)}] = 0;
+      }
+      const json status = c.value("status", json::object());
+      for (const auto& cond : status.value("conditions", json::array())) {
+        auto it = want.find({key, cond.value("type", "")});
+        if (it != want.end()) it->second = cond.value("status", "") == op::kConditionTrue ? 1 : 0;
+      }
+    }
+    for (auto it = series_.begin(); it != series_.end();) {
+      if (want.count(it->first)) {
+        ++it;
+      } else {
+        family_.Remove(it->second);
+        it = series_.erase(it);
+      }
+    }
+    for (const auto& [k, v] : want) {
+      auto it = series_.find(k);
+      if (it == series_.end()) {
+        it = series_.emplace(k, &family_.Add({{"channel", k.first}, {"condition", k.second}})).first;
+      }
+      it->second->Set(v);
+    }
+  }
+
+ private:
+  prometheus::Family<prometheus::Gauge>& family_;
+  std::map<std::pair<std::string, std::string>, prometheus::Gauge*> series_;
+};
+
+// Kafka admin traffic before and after batching: calls are what reconciles
+// asked for, requests what went to Kafka (their ratio is the batching gain).
+class AdminMetrics final : public kafka::AdminObserver {
+ public:
+  explicit AdminMetrics(prometheus::Registry& r)
+      : calls_(prometheus::BuildCounter()
+                   .Name("herald_operator_kafka_admin_calls_total")
+                   .Help("Kafka admin calls made by reconciles, before batching, per operation")
+                   .Register(r)),
+        requests_(prometheus::BuildCounter()
+                      .Name("herald_operator_kafka_admin_requests_total")
+                      .Help("Kafka admin requests sent to the cluster, after batching, per operation")
+                      .Register(r)),
+        topics_(prometheus::BuildCounter()
+                    .Name("herald_operator_kafka_admin_request_topics_total")
+                    .Help("Topics named in Kafka admin requests sent to the cluster, per operation")
+                    .Register(r)) {}
+  void OnCall(std::string_view operation, size_t) override { Counter(calls_, operation).Increment(); }
+  void OnRequest(std::string_view operation, size_t topics, size_t) override {
+    Counter(requests_, operation).Increment();
+    Counter(topics_, operation).Increment(static_cast<double>(topics));
+  }
+
+ private:
+  // Family::Add is thread-safe and returns the existing series for known labels.
+  static prometheus::Counter& Counter(prometheus::Family<prometheus::Counter>& f, std::string_view operation) {
+    return f.Add({{"operation", std::string(operation)}});
+  }
+  prometheus::Family<prometheus::Counter>& calls_;
+  prometheus::Family<prometheus::Counter>& requests_;
+  prometheus::Family<prometheus::Counter>& topics_;
+};
+
 std::string Collection(const kube::Resource& r, const std::string& ns) { return kube::ResourcePath(r, ns); }
 
 }  // namespace
@@ -99,13 +186,18 @@ std::string Collection(const kube::Resource& r, const std::string& ns) { return 
 struct Manager::Impl {
   Impl(kube::Client& c, kafka::TopicAdmin& t, ManagerOptions o, std::shared_ptr<prometheus::Registry> r)
       : client(c),
-        topics(t),
+        admin_metrics(*r),
+        batching(t, kafka::BatchingOptions{.window = o.kafka_batch_window,
+                                           .max_topics = o.kafka_batch_max_topics,
+                                           .observer = &admin_metrics}),
+        topics(batching),
         options(std::move(o)),
         registry(std::move(r)),
         channel_queue_metrics(*registry, "notificationchannel"),
         template_queue_metrics(*registry, "template"),
         channel_metrics(*registry, "notificationchannel"),
         template_metrics(*registry, "template"),
+        condition_metrics(*registry),
         leader_gauge(prometheus::BuildGauge()
                          .Name("herald_operator_leader")
                          .Help("1 while this replica holds the leader Lease")
@@ -117,11 +209,16 @@ struct Manager::Impl {
   }
 
   kube::Client& client;
+  AdminMetrics admin_metrics;
+  // Every reconcile worker's admin calls go through here, so channels that
+  // change together share admin requests.
+  kafka::BatchingTopicAdmin batching;
   kafka::TopicAdmin& topics;
   ManagerOptions options;
   std::shared_ptr<prometheus::Registry> registry;
   QueueMetrics channel_queue_metrics, template_queue_metrics;
   ReconcileMetrics channel_metrics, template_metrics;
+  ChannelConditionMetrics condition_metrics;
   prometheus::Gauge& leader_gauge;
   runtime::WorkQueue channel_queue, template_queue;
   std::atomic<bool> synced{false};
@@ -207,9 +304,14 @@ struct Manager::Impl {
 
     // Periodic resync: level-triggered correction of drift nobody told us about.
     auto next_resync = std::chrono::steady_clock::now() + options.resync;
+    auto next_conditions = std::chrono::steady_clock::now();
     int rc = 0;
     while (!stop.load() && !lost.load()) {
       last_beat.store(std::chrono::steady_clock::now().time_since_epoch().count());
+      if (std::chrono::steady_clock::now() >= next_conditions) {
+        condition_metrics.Update(channels.List());
+        next_conditions = std::chrono::steady_clock::now() + 5s;
+      }
       if (std::chrono::steady_clock::now() >= next_resync) {
         for (const auto& o : channels.List()) channel_queue.Add(runtime::ObjectKey(o));
         for (const auto& o : templates.List()) template_queue.Add(runtime::ObjectKey(o));
@@ -226,6 +328,7 @@ struct Manager::Impl {
     template_queue.ShutDown();
     for (auto& t : threads) t.join();
     if (holder.joinable()) holder.join();  // releases the Lease on a clean stop
+    condition_metrics.Update({});
     leader_gauge.Set(0);
     return rc;
   }

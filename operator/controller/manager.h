@@ -21,7 +21,13 @@ struct ManagerOptions {
   op::OperatorSettings settings;
   std::string watch_namespace;  // "" = all namespaces
   std::chrono::seconds resync{300};
-  int channel_workers = 2;
+  // Channels reconciled at once (controller-runtime's MaxConcurrentReconciles).
+  // Several at once is also what lets Kafka admin calls batch (see below).
+  int channel_workers = 8;
+  // Kafka admin calls of concurrent reconciles are merged into one request
+  // when they arrive within this window (kafka/batching_topic_admin.h).
+  std::chrono::milliseconds kafka_batch_window{50};
+  size_t kafka_batch_max_topics = 1000;
   bool leader_elect = false;
   runtime::LeaderElectionConfig leader;
 };

@@ -1,6 +1,7 @@
 #include "controller/reconciler.h"
 
 #include <algorithm>
+#include <map>
 #include <set>
 
 #include "controller/resources.h"
@@ -34,13 +35,16 @@ bool HasFinalizer(const json& obj) {
 
 // Sets metadata.finalizers with a merge patch that carries resourceVersion, so
 // a concurrent change makes it fail (409) instead of losing someone's finalizer.
-Status PatchFinalizers(kube::Client& c, const std::string& path, const json& obj, const json& finalizers) {
+// Returns false when the object is gone (404): a reconcile of a stale cached
+// copy, e.g. just after our own finalizer removal let it go, has nothing to do.
+Result<bool> PatchFinalizers(kube::Client& c, const std::string& path, const json& obj, const json& finalizers) {
   json patch = {
       {"metadata", {{"finalizers", finalizers}, {"resourceVersion", obj["metadata"].value("resourceVersion", "")}}}};
   auto r = c.Send("PATCH", path, patch.dump(), "application/merge-patch+json");
   if (!r) return Error{r.error()};
+  if (r->status == 404) return false;
   if (!r->ok()) return Error{"patch finalizers: HTTP " + std::to_string(r->status) + ": " + r->message()};
-  return OkStatus();
+  return true;
 }
 
 // A Kubernetes Event on the object; best effort (events must never block a reconcile).
@@ -90,37 +94,62 @@ op::ObservedTopic FromKafka(const kafka::TopicDescription& d) {
   return o;
 }
 
-// Brings one topic to its desired spec. Returns the error to report, if any.
-std::optional<op::TopicError> EnsureTopic(kafka::TopicAdmin& admin, const op::TopicSpec& desired,
-                                          op::ObservedTopic* observed) {
-  op::TopicPlan plan = op::PlanTopicChange(desired, *observed);
-  if (plan.refusal) return plan.refusal;
-  if (plan.create) {
-    auto r = admin.CreateTopics({ToKafka(desired)});
-    // "Already exists" for our own topic is adoption: the describe below decides.
-    if (!r.empty() && r[0].status == kafka::CreateStatus::kError) {
-      return op::TopicError{std::string(op::kReasonKafkaError),
-                            "creating " + desired.name + ": " + r[0].error->message};
+// Brings topics to their desired specs with at most one admin request per
+// kind of change for all of them (creates, partition increases, config
+// changes), then one describe of the changed ones into `observed`. Topics
+// are taken in order and the first refusal (NotSupported) stops there: later
+// topics are left alone, as a person has to decide first. Returns the error
+// of the first topic that has one.
+std::optional<op::TopicError> EnsureTopics(kafka::TopicAdmin& admin, const std::vector<op::TopicSpec>& desired,
+                                           const std::vector<op::ObservedTopic*>& observed) {
+  std::vector<std::optional<op::TopicError>> errors(desired.size());
+  std::map<std::string, size_t> index;
+  std::vector<kafka::TopicSpec> create;
+  std::vector<kafka::PartitionIncrease> grow;
+  std::vector<kafka::TopicConfigs> configure;
+  std::vector<std::string> changed;
+  for (size_t i = 0; i < desired.size(); ++i) {
+    op::TopicPlan plan = op::PlanTopicChange(desired[i], *observed[i]);
+    if (plan.refusal) {
+      errors[i] = plan.refusal;
+      break;
     }
-  }
-  if (plan.increase_partitions_to) {
-    auto r = admin.CreatePartitions({{desired.name, *plan.increase_partitions_to}});
-    if (!r.empty() && !r[0].ok()) {
-      return op::TopicError{std::string(op::kReasonKafkaError),
-                            "adding partitions to " + desired.name + ": " + r[0].error->message};
-    }
-  }
-  if (!plan.alter_configs.empty() && !plan.create) {
+    index[desired[i].name] = i;
+    if (plan.create) create.push_back(ToKafka(desired[i]));
+    if (plan.increase_partitions_to) grow.push_back({desired[i].name, *plan.increase_partitions_to});
     // AlterConfigs replaces the topic's whole dynamic config: send every key we own.
-    auto r = admin.AlterConfigs({{desired.name, desired.configs}});
-    if (!r.empty() && !r[0].ok()) {
-      return op::TopicError{std::string(op::kReasonKafkaError),
-                            "configuring " + desired.name + ": " + r[0].error->message};
+    if (!plan.alter_configs.empty() && !plan.create) configure.push_back({desired[i].name, desired[i].configs});
+    if (!plan.NothingToDo()) changed.push_back(desired[i].name);
+  }
+  auto note = [&](const std::string& name, const std::string& what, const kafka::KafkaError& e) {
+    auto it = index.find(name);
+    if (it != index.end() && !errors[it->second]) {
+      errors[it->second] = op::TopicError{std::string(op::kReasonKafkaError), what + " " + name + ": " + e.message};
+    }
+  };
+  if (!create.empty()) {
+    // "Already exists" for our own topic is adoption: the describe below decides.
+    for (const auto& r : admin.CreateTopics(create)) {
+      if (r.status == kafka::CreateStatus::kError) note(r.name, "creating", *r.error);
     }
   }
-  if (!plan.NothingToDo()) {
-    auto d = admin.DescribeTopics({desired.name});
-    if (!d.empty()) *observed = FromKafka(d[0]);
+  if (!grow.empty()) {
+    for (const auto& r : admin.CreatePartitions(grow)) {
+      if (!r.ok()) note(r.name, "adding partitions to", *r.error);
+    }
+  }
+  if (!configure.empty()) {
+    for (const auto& r : admin.AlterConfigs(configure)) {
+      if (!r.ok()) note(r.name, "configuring", *r.error);
+    }
+  }
+  if (!changed.empty()) {
+    for (const auto& d : admin.DescribeTopics(changed)) {
+      if (auto it = index.find(d.name); it != index.end() && !d.error) *observed[it->second] = FromKafka(d);
+    }
+  }
+  for (auto& e : errors) {
+    if (e) return e;
   }
   return std::nullopt;
 }
@@ -141,8 +170,7 @@ Status DeleteChild(kube::Client& c, const kube::Resource& res, const std::string
 }
 
 // Every other channel in the cache, for FindTopicConflict.
-std::vector<op::Channel> OtherChannels(const runtime::Informer& channels, const std::string& ns,
-                                       const std::string& name) {
+std::vector<op::Channel> OtherChannels(const runtime::Store& channels, const std::string& ns, const std::string& name) {
   std::vector<op::Channel> others;
   for (const auto& o : channels.List()) {
     if (auto c = op::ParseChannel(o); c && !(c->namespace_name == ns && c->name == name)) others.push_back(*c);
@@ -192,7 +220,9 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   if (!HasFinalizer(obj)) {
     json f = meta.value("finalizers", json::array());
     f.push_back(kFinalizer);
-    if (auto st = PatchFinalizers(client_, path, obj, f); !st.ok()) return Fail(st.error());
+    auto st = PatchFinalizers(client_, path, obj, f);
+    if (!st.ok()) return Fail(st.error());
+    if (!*st) return {};  // deleted meanwhile
   }
 
   auto previous = op::ConditionsFromObject(obj);
@@ -231,8 +261,8 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
     } else {
       observed.topic = FromKafka(described[0]);
       observed.dead_letter_topic = FromKafka(described[1]);
-      observed.topic_error = EnsureTopic(topics_, want_topic, &observed.topic);
-      if (!observed.topic_error) observed.topic_error = EnsureTopic(topics_, want_dlq, &observed.dead_letter_topic);
+      observed.topic_error =
+          EnsureTopics(topics_, {want_topic, want_dlq}, {&observed.topic, &observed.dead_letter_topic});
     }
   }
 

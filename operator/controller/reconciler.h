@@ -23,8 +23,8 @@ struct ReconcileResult {
 
 class ChannelReconciler {
  public:
-  ChannelReconciler(kube::Client& client, kafka::TopicAdmin& topics, runtime::Informer& channels,
-                    runtime::Informer& templates, op::OperatorSettings settings)
+  ChannelReconciler(kube::Client& client, kafka::TopicAdmin& topics, runtime::Store& channels,
+                    runtime::Store& templates, op::OperatorSettings settings)
       : client_(client), topics_(topics), channels_(channels), templates_(templates), settings_(std::move(settings)) {}
 
   // `key` is "namespace/name".
@@ -33,15 +33,15 @@ class ChannelReconciler {
  private:
   kube::Client& client_;
   kafka::TopicAdmin& topics_;
-  runtime::Informer& channels_;
-  runtime::Informer& templates_;
+  runtime::Store& channels_;
+  runtime::Store& templates_;
   op::OperatorSettings settings_;
 };
 
 class TemplateReconciler {
  public:
   // `requeue_channel` is called with the key of every channel that uses the template.
-  TemplateReconciler(kube::Client& client, runtime::Informer& templates, runtime::Informer& channels,
+  TemplateReconciler(kube::Client& client, runtime::Store& templates, runtime::Store& channels,
                      std::function<void(const std::string&)> requeue_channel)
       : client_(client), templates_(templates), channels_(channels), requeue_channel_(std::move(requeue_channel)) {}
 
@@ -49,8 +49,8 @@ class TemplateReconciler {
 
  private:
   kube::Client& client_;
-  runtime::Informer& templates_;
-  runtime::Informer& channels_;
+  runtime::Store& templates_;
+  runtime::Store& channels_;
   std::function<void(const std::string&)> requeue_channel_;
 };
 

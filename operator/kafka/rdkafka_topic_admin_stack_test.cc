@@ -6,6 +6,7 @@
 #include <cstdio>
 #include <fstream>
 
+#include "operator/kafka/batching_topic_admin.h"
 #include "operator/kafka/rdkafka_topic_admin.h"
 #include "operator/kafka/topic_admin_contract.h"
 #include "stack_env.h"
@@ -27,7 +28,16 @@ TopicAdminPtr RealAdmin() {
   return std::move(*a);
 }
 
-INSTANTIATE_TEST_SUITE_P(Kafka, TopicAdminContract, ::testing::Values(ContractTarget{"Kafka", RealAdmin}));
+// The batching layer the operator puts in front of it answers the same.
+TopicAdminPtr BatchingRealAdmin() {
+  auto real = RealAdmin();
+  if (!real) return nullptr;
+  return std::make_unique<BatchingTopicAdmin>(std::move(real), BatchingOptions{.window = std::chrono::milliseconds(5)});
+}
+
+INSTANTIATE_TEST_SUITE_P(Kafka, TopicAdminContract,
+                         ::testing::Values(ContractTarget{"Kafka", RealAdmin},
+                                           ContractTarget{"BatchingKafka", BatchingRealAdmin}));
 
 TEST(RdKafkaTopicAdminStackTest, ClientFromAPropertiesFileReachesTheBroker) {
   const std::string bootstrap = herald::testing::StackEnv("HERALD_KAFKA_BOOTSTRAP");

@@ -9,6 +9,7 @@
 #include <thread>
 
 #include "kube/client.h"
+#include "kube/token_source.h"
 
 namespace herald::kube {
 namespace {
@@ -16,34 +17,6 @@ namespace {
 namespace http = web::http;
 using http::client::http_client;
 using http::client::http_client_config;
-
-// Re-reads a projected service-account token when it may have rotated
-// (kubelet refreshes it well before expiry; once a minute is plenty).
-class TokenSource {
- public:
-  TokenSource(std::string token, std::string file) : token_(std::move(token)), file_(std::move(file)) {}
-  std::string Get() {
-    if (file_.empty()) return token_;
-    std::lock_guard<std::mutex> lock(mu_);
-    auto now = std::chrono::steady_clock::now();
-    if (token_.empty() || now - read_at_ > std::chrono::seconds(60)) {
-      std::ifstream in(file_);
-      std::stringstream ss;
-      ss << in.rdbuf();
-      std::string t = ss.str();
-      while (!t.empty() && (t.back() == '\n' || t.back() == '\r' || t.back() == ' ')) t.pop_back();
-      if (!t.empty()) token_ = t;
-      read_at_ = now;
-    }
-    return token_;
-  }
-
- private:
-  std::mutex mu_;
-  std::string token_;
-  std::string file_;
-  std::chrono::steady_clock::time_point read_at_{};
-};
 
 class RestClient final : public Client {
  public:
@@ -60,6 +33,24 @@ class RestClient final : public Client {
 
   Result<Response> Send(const std::string& method, const std::string& path_and_query, const std::string& body,
                         const std::string& content_type) override {
+    auto r = SendOnce(method, path_and_query, body, content_type);
+    // A revoked token (its ServiceAccount deleted, or rotated early) may
+    // already be replaced in the token file: retry once with the new one.
+    if (r && r->status == 401 && tokens_.Refresh()) r = SendOnce(method, path_and_query, body, content_type);
+    return r;
+  }
+
+  Status Watch(const std::string& path_and_query, const std::function<bool(const WatchEvent&)>& on_event,
+               const std::atomic<bool>& stop) override {
+    bool unauthorized = false;
+    Status st = WatchOnce(path_and_query, on_event, stop, &unauthorized);
+    if (unauthorized && tokens_.Refresh()) st = WatchOnce(path_and_query, on_event, stop, &unauthorized);
+    return st;
+  }
+
+ private:
+  Result<Response> SendOnce(const std::string& method, const std::string& path_and_query, const std::string& body,
+                            const std::string& content_type) {
     try {
       http::http_request req(method);
       req.set_request_uri(path_and_query);
@@ -78,8 +69,9 @@ class RestClient final : public Client {
     }
   }
 
-  Status Watch(const std::string& path_and_query, const std::function<bool(const WatchEvent&)>& on_event,
-               const std::atomic<bool>& stop) override {
+  Status WatchOnce(const std::string& path_and_query, const std::function<bool(const WatchEvent&)>& on_event,
+                   const std::atomic<bool>& stop, bool* unauthorized) {
+    *unauthorized = false;
     try {
       http::http_request req(http::methods::GET);
       req.set_request_uri(path_and_query);
@@ -95,6 +87,7 @@ class RestClient final : public Client {
         r.status = resp.status_code();
         r.raw = resp.extract_utf8string(true).get();
         r.body = nlohmann::json::parse(r.raw, nullptr, false);
+        *unauthorized = r.status == 401;
         return Error{"watch " + path_and_query + ": HTTP " + std::to_string(r.status) + ": " + r.message()};
       }
       auto stream = resp.body();
@@ -127,7 +120,6 @@ class RestClient final : public Client {
     }
   }
 
- private:
   void Authorize(http::http_request& req) {
     std::string token = tokens_.Get();
     if (!token.empty()) req.headers().add("Authorization", "Bearer " + token);

@@ -139,7 +139,10 @@ bool Informer::WatchOnce(std::string* rv, const std::atomic<bool>& stop, bool* b
       stop);
   *broken = false;
   if (!st.ok()) {
-    if (st.error().find("HTTP 410") != std::string::npos) return false;
+    if (st.error().find("HTTP 410") != std::string::npos) {
+      log::Info("watch expired, relisting", {{"resource", path_}, {"code", 410}});
+      return false;
+    }
     log::Warn("watch failed", {{"resource", path_}, {"error", st.error()}});
     *broken = true;
   }
@@ -154,12 +157,18 @@ void Informer::Run(const std::atomic<bool>& stop) {
     if (rv.empty()) {
       bool first = !synced_.load();
       rv = ListAndReplace();
-      if (!first && !rv.empty()) relists_++;
+      if (!first && !rv.empty()) {
+        relists_++;
+        log::Info("relisted", {{"resource", path_}, {"resourceVersion", rv}, {"relists", relists_.load()}});
+      }
       if (rv.empty()) {
         SleepUnlessStopped(Jittered(backoff), stop);
         backoff = std::min(backoff * 2, max_backoff);
         continue;
       }
+      // The server answers again: a watch that fails next starts over from a
+      // short delay instead of the one grown while the server was away.
+      backoff = std::chrono::milliseconds(200);
     }
     bool broken = false;
     if (!WatchOnce(&rv, stop, &broken)) {

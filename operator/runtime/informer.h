@@ -27,7 +27,16 @@ struct InformerHandlers {
 // "namespace/name", or "name" for cluster-scoped objects.
 [[nodiscard]] std::string ObjectKey(const nlohmann::json& obj);
 
-class Informer {
+// The read side of an informer's cache: what reconcilers use, so they can be
+// tested against a plain map instead of a running list/watch.
+class Store {
+ public:
+  virtual ~Store() = default;
+  [[nodiscard]] virtual std::optional<nlohmann::json> Get(const std::string& key) const = 0;
+  [[nodiscard]] virtual std::vector<nlohmann::json> List() const = 0;
+};
+
+class Informer final : public Store {
  public:
   // `collection_path` e.g. /apis/herald.dev/v1alpha1/notificationchannels (all
   // namespaces) or a namespaced collection; `label_selector` may be empty.
@@ -38,8 +47,8 @@ class Informer {
 
   // True once the first list has been loaded into the cache.
   [[nodiscard]] bool HasSynced() const { return synced_.load(); }
-  [[nodiscard]] std::optional<nlohmann::json> Get(const std::string& key) const;
-  [[nodiscard]] std::vector<nlohmann::json> List() const;
+  [[nodiscard]] std::optional<nlohmann::json> Get(const std::string& key) const override;
+  [[nodiscard]] std::vector<nlohmann::json> List() const override;
   // Counts relists after the first (for tests and metrics).
   [[nodiscard]] int Relists() const { return relists_.load(); }
 

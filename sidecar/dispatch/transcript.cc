@@ -77,6 +77,7 @@ void SmtpTranscript::OnReceived(std::string_view data) {
 
 void SmtpTranscript::SentLine(std::string_view line) {
   constexpr std::string_view kRcpt = "RCPT TO:";
+  quitting_ = StartsWithIgnoreCase(line, "QUIT");
   if (!StartsWithIgnoreCase(line, kRcpt)) {
     pending_rcpt_.reset();
     return;
@@ -90,7 +91,7 @@ void SmtpTranscript::SentLine(std::string_view line) {
 }
 
 void SmtpTranscript::ReceivedLine(std::string_view line) {
-  last_reply_ = line;
+  if (!quitting_) last_reply_ = line;
   std::optional<int> code = FinalReplyCode(line);
   if (!code || !pending_rcpt_) return;
   if (*code >= 400) refused_.push_back({std::move(*pending_rcpt_), *code, std::string(line)});

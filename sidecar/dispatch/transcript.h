@@ -54,7 +54,9 @@ class SmtpTranscript {
   // Takes bytes of server replies, e.g. "250-SIZE\r\n" or "550 no\r\n".
   void OnReceived(std::string_view data);
 
-  // Returns the last reply line received, without CRLF ("" when none).
+  // Returns the last reply line received, without CRLF ("" when none),
+  // not counting the answer to QUIT: libcurl may say goodbye after a failed
+  // transaction, and "221 closing" must not hide the reply that failed it.
   [[nodiscard]] const std::string& last_reply() const { return last_reply_; }
   // Returns the recipients whose RCPT TO got a 4xx or 5xx reply, in order.
   [[nodiscard]] const std::vector<RefusedRecipient>& refused() const { return refused_; }
@@ -67,6 +69,7 @@ class SmtpTranscript {
   std::string sent_partial_;
   std::string received_partial_;
   std::optional<std::string> pending_rcpt_;
+  bool quitting_ = false;
   std::string last_reply_;
   std::vector<RefusedRecipient> refused_;
 };

@@ -73,6 +73,18 @@ TEST(SmtpTranscript, RefusedRecipientsMatchedToTheirRcpt) {
   EXPECT_EQ(t.last_reply(), "250 2.0.0 queued as 1234");
 }
 
+TEST(SmtpTranscript, TheGoodbyeAfterAFailureDoesNotHideTheFailingReply) {
+  SmtpTranscript t;
+  t.OnSent("MAIL FROM:<herald@example.com>\r\n");
+  t.OnReceived("250 2.1.0 Ok\r\n");
+  t.OnSent("RCPT TO:<refuse!x@example.com>\r\n");
+  t.OnReceived("550 5.1.0 Invalid recipient address\r\n");
+  t.OnSent("QUIT\r\n");
+  t.OnReceived("221 2.0.0 closing transmission channel\r\n");
+  EXPECT_EQ(t.last_reply(), "550 5.1.0 Invalid recipient address");
+  ASSERT_EQ(t.refused().size(), 1u);
+}
+
 TEST(SmtpTranscript, LinesSplitAcrossCallbacks) {
   SmtpTranscript t;
   t.OnSent("RCPT TO:<a");

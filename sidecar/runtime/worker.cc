@@ -2,6 +2,7 @@
 
 #include <librdkafka/rdkafka.h>
 
+#include <algorithm>
 #include <deque>
 #include <map>
 #include <nlohmann/json.hpp>
@@ -65,8 +66,15 @@ class KafkaWorker final : public Worker {
         kind_(cfg.kind),
         limiter_(RateLimiter::Unlimited()) {
     if (cfg.delivery.rate_per_second) {
-      auto l = RateLimiter::Make(*cfg.delivery.rate_per_second, static_cast<int64_t>(cfg.delivery.rate_burst));
-      if (l) limiter_ = std::move(*l);
+      // The burst defaults to the rate, which may be under 1 (perSecond: 0.5);
+      // a bucket of 0 tokens is refused by Make, and the limit would be lost.
+      auto burst = std::max<int64_t>(1, static_cast<int64_t>(cfg.delivery.rate_burst));
+      auto l = RateLimiter::Make(*cfg.delivery.rate_per_second, burst);
+      if (l) {
+        limiter_ = std::move(*l);
+      } else {
+        log::Error("delivery.rateLimit ignored", {{"channel", cfg.ChannelId()}, {"error", l.error()}});
+      }
     }
     auto policy = MakeBackoffPolicy(cfg.delivery.backoff.initial, cfg.delivery.backoff.max,
                                     cfg.delivery.backoff.multiplier, cfg.delivery.max_attempts);

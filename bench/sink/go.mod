@@ -1,0 +1,3 @@
+module herald.dev/bench/sink
+
+go 1.22
