@@ -17,6 +17,9 @@
 #include "runtime/prepare.h"
 #include "runtime/worker.h"
 
+// After the standard headers: Boost.Asio, under it, needs <utility> first.
+#include <pplx/threadpool.h>
+
 namespace {
 
 constexpr const char* kUsage = R"(usage: herald-sidecar --config PATH [flags]
@@ -91,6 +94,10 @@ int main(int argc, char** argv) {
   sigaddset(&signals, SIGTERM);
   sigaddset(&signals, SIGINT);
   pthread_sigmask(SIG_BLOCK, &signals, nullptr);
+
+  // cpprestsdk's pool (40 threads by default) only serves the probes and
+  // /metrics here: two threads are plenty and save a few MiB of stacks.
+  crossplat::threadpool::initialize_with_threads(2);
 
   herald::sidecar::Metrics metrics(cfg->ChannelId());
   herald::dispatch::CurlDispatcherOptions dopts;

@@ -65,4 +65,10 @@ void Metrics::Lag(const std::string& topic, int partition, double lag) {
   lag_->Add({{"channel", channel_}, {"topic", topic}, {"partition", std::to_string(partition)}}).Set(lag);
 }
 
+void Metrics::ForgetLag(const std::string& topic, int partition) {
+  std::lock_guard<std::mutex> lock(mu_);
+  const prometheus::Labels labels{{"channel", channel_}, {"topic", topic}, {"partition", std::to_string(partition)}};
+  if (lag_->Has(labels)) lag_->Remove(&lag_->Add(labels));
+}
+
 }  // namespace herald::sidecar

@@ -29,6 +29,8 @@ class Metrics {
   void EventDropped() { events_dropped_->Increment(); }
   void InFlight(double n) { in_flight_->Set(n); }
   void Lag(const std::string& topic, int partition, double lag);
+  // Drops a revoked partition's series, so a stale lag does not alert.
+  void ForgetLag(const std::string& topic, int partition);
 
  private:
   prometheus::Counter& Counter(prometheus::Family<prometheus::Counter>* f, const std::string& k, const std::string& v);

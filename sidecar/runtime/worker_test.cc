@@ -10,6 +10,7 @@
 #include <prometheus/metric_family.h>
 
 #include <condition_variable>
+#include <fstream>
 #include <map>
 #include <mutex>
 #include <nlohmann/json.hpp>
@@ -422,8 +423,10 @@ TEST_F(WorkerTest, PausesFetchingWhenInFlightIsFull) {
   const double bound = 2 * 4;
   ASSERT_TRUE(Eventually([&] { return Gauge("herald_in_flight") >= bound; }, 30s)) << Gauge("herald_in_flight");
   // Fetching is paused: the worker takes nothing more while nothing finishes
-  // (without the pause it would buffer all 100 within a loop turn or two).
-  for (int i = 0; i < 25; ++i) {
+  // (without the pause it would buffer all 100 within a loop turn or two),
+  // neither in the soft pause nor after the switch to librdkafka's pause at
+  // 1 s, which must not hand over the records prefetched before it.
+  for (int i = 0; i < 100; ++i) {
     ASSERT_LE(Gauge("herald_in_flight"), bound);
     std::this_thread::sleep_for(20ms);
   }
@@ -443,6 +446,85 @@ TEST_F(WorkerTest, PausesFetchingWhenInFlightIsFull) {
   ASSERT_EQ(submitted.size(), static_cast<size_t>(n));
   for (int i = 0; i < n; ++i) EXPECT_EQ(submitted[i], Id(i));
   EXPECT_LE(fake_->MaxInFlight(), 2u);
+}
+
+// A receiver that never answers must not stop the consumer group: the
+// worker still serves rebalances, so a new replica gets its share of the
+// partitions (without the switch to a real pause it would wait for
+// max.poll.interval.ms, five minutes).
+TEST_F(WorkerTest, ServesRebalancesWhileEveryDeliveryIsStuck) {
+  for (int i = 0; i < 40; ++i) ProduceEnvelope(i % 2, i);
+  // The mock coordinator holds a rebalance open for session.timeout.ms - 1s
+  // (45 s by default) waiting for members; a short session keeps it quick.
+  const std::string props = ::testing::TempDir() + "worker_rebalance.properties";
+  std::ofstream(props) << "session.timeout.ms=6000\n";
+  cfg_.kafka_properties_file = props;
+  StartWorker(2, {}, /*hold_all=*/true);
+  ASSERT_TRUE(Eventually([&] { return Gauge("herald_in_flight") >= 8; }, 30s)) << Gauge("herald_in_flight");
+
+  auto newcomer = NewClient(RD_KAFKA_CONSUMER, {{"bootstrap.servers", bootstrap_},
+                                                {"group.id", kGroup},
+                                                {"partition.assignment.strategy", "cooperative-sticky"},
+                                                {"session.timeout.ms", "6000"},
+                                                {"enable.auto.commit", "false"}});
+  rd_kafka_poll_set_consumer(newcomer.get());
+  rd_kafka_topic_partition_list_t* subs = rd_kafka_topic_partition_list_new(1);
+  rd_kafka_topic_partition_list_add(subs, kTopic, RD_KAFKA_PARTITION_UA);
+  ASSERT_EQ(rd_kafka_subscribe(newcomer.get(), subs), RD_KAFKA_RESP_ERR_NO_ERROR);
+  rd_kafka_topic_partition_list_destroy(subs);
+  int assigned = 0;
+  const auto deadline = Clock::now() + 40s;
+  while (assigned == 0 && Clock::now() < deadline) {
+    // The default rebalance callback assigns what the group hands over.
+    if (rd_kafka_message_t* m = rd_kafka_consumer_poll(newcomer.get(), 100)) rd_kafka_message_destroy(m);
+    rd_kafka_topic_partition_list_t* a = nullptr;
+    if (rd_kafka_assignment(newcomer.get(), &a) == RD_KAFKA_RESP_ERR_NO_ERROR && a) {
+      assigned = a->cnt;
+      rd_kafka_topic_partition_list_destroy(a);
+    }
+  }
+  EXPECT_EQ(assigned, 1) << "the stuck worker never gave up a partition";
+  rd_kafka_consumer_close(newcomer.get());
+  fake_->ReleaseAll();
+}
+
+// A dead letter the broker refuses is produced again (and its offset stays
+// uncommitted until one is acknowledged), even while every dispatch slot is
+// taken by a request that does not finish.
+TEST_F(WorkerTest, RetriesADeadLetterTheBrokerRefused) {
+  Produce(0, "bad-key", "{not json");
+  ProduceEnvelope(1, 1);
+  // The next three produce requests to the cluster fail for good (no
+  // librdkafka-internal retry), so the dead letter's delivery report fails.
+  rd_kafka_mock_push_request_errors(mock_, /*ApiKey Produce=*/0, 3, RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED,
+                                    RD_KAFKA_RESP_ERR_TOPIC_AUTHORIZATION_FAILED);
+  StartWorker(1, {Id(1)});  // the one slot stays busy
+  ASSERT_TRUE(Eventually([&] { return Committed(0) == 1; }, 60s)) << "committed " << Committed(0);
+  EXPECT_EQ(CounterWith("herald_dead_letters_total", "class", "invalid"), 1);
+  auto dead = ReadDeadLetters();
+  ASSERT_EQ(dead.size(), 1u);
+  EXPECT_EQ(dead[0].key, "bad-key");
+  EXPECT_EQ(fake_->Held(), 1u);
+  fake_->Release(Id(1));
+}
+
+TEST(MetricsTest, ForgetLagRemovesTheSeriesOfARevokedPartition) {
+  Metrics m("unit/metrics");
+  m.Lag("t", 0, 3);
+  m.Lag("t", 1, 5);
+  m.ForgetLag("t", 1);
+  m.ForgetLag("t", 7);  // never reported: nothing to remove, no crash
+  std::set<std::string> partitions;
+  for (const auto& f : m.registry()->Collect()) {
+    if (f.name != "herald_consumer_lag") continue;
+    for (const auto& metric : f.metric) {
+      for (const auto& l : metric.label) {
+        if (l.name == "partition") partitions.insert(l.value);
+      }
+    }
+  }
+  EXPECT_EQ(partitions, std::set<std::string>{"0"});
 }
 
 TEST_F(WorkerTest, GracefulShutdownCommitsFinishedWorkAndNotUnfinished) {
