@@ -48,6 +48,9 @@ inline constexpr std::string_view kReasonScalingDown = "ScalingDown";  // suspen
 inline constexpr std::string_view kReasonTemplateReady = "TemplateReady";
 inline constexpr std::string_view kReasonTemplateNotFound = "TemplateNotFound";
 inline constexpr std::string_view kReasonTemplateNotReady = "TemplateNotReady";
+// The operator has not checked the Template's latest change yet: settles on
+// its own (Argo CD shows Progressing, not Degraded, right after an edit).
+inline constexpr std::string_view kReasonTemplatePending = "TemplatePending";
 // The Template is valid but lacks what this channel's type needs (e.g. an
 // email channel and a template without subject).
 inline constexpr std::string_view kReasonTemplateUnsupported = "TemplateUnsupported";

@@ -5,7 +5,6 @@
 
 #include "herald/render.h"
 #include "herald/timefmt.h"
-#include "herald/timefmt.h"
 #include "operator/core/conditions.h"
 #include "operator/core/names.h"
 
@@ -51,7 +50,7 @@ Condition TemplateCondition(const Channel& channel, const ObservedTemplate& t) {
                 g);
   }
   if (!t.ready) {
-    return Make(kTypeTemplateReady, kConditionFalse, kReasonTemplateNotReady,
+    return Make(kTypeTemplateReady, kConditionFalse, t.pending ? kReasonTemplatePending : kReasonTemplateNotReady,
                 name + " is not ready" + (t.message.empty() ? "" : ": " + t.message), g);
   }
   if (!t.supports_channel_type) {
@@ -183,10 +182,12 @@ ObservedTemplate ObserveTemplate(const json* template_object, ChannelKind kind) 
     const int64_t generation = IntAt<int64_t>(*template_object, "/metadata/generation"_json_pointer, 0);
     if (ready == nullptr) {
       t.message = "the operator has not checked it yet";
+      t.pending = true;
       return t;
     }
     if (ready->observed_generation != 0 && generation != 0 && ready->observed_generation != generation) {
       t.message = "the operator has not checked its latest change yet";
+      t.pending = true;
       return t;
     }
     if (ready->status != kConditionTrue) {

@@ -46,6 +46,7 @@ struct ObservedTemplate {
   bool ready = false;   // Ready=True for its current generation
   std::string message;  // why not ready (the Template's Ready message), or why it does not fit
   bool supports_channel_type = true;
+  bool pending = false;  // not ready only because its latest change is not checked yet
 };
 
 struct ChannelObservation {

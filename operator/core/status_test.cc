@@ -82,6 +82,14 @@ TEST(ComputeChannelStatusTest, Table) {
        kTypeTemplateReady,
        {"False", "TemplateNotReady"},
        {"False", "TemplateNotReady"}},
+      {"template edited, not checked yet",
+       nullptr,
+       [](ChannelObservation& o) {
+         o.template_state = {true, false, "the operator has not checked its latest change yet", true, true};
+       },
+       kTypeTemplateReady,
+       {"False", "TemplatePending"},
+       {"False", "TemplatePending"}},
       {"template cannot render this type",
        nullptr,
        [](ChannelObservation& o) {
@@ -304,11 +312,13 @@ TEST(ObserveTemplateTest, Table) {
     ChannelKind kind;
     bool found, ready, supports;
     std::string message_has;
+    bool pending = false;
   } cases[] = {
       {"missing", std::nullopt, ChannelKind::kSlack, false, false, true, ""},
-      {"never checked", no_status, ChannelKind::kSlack, true, false, true, "not checked it yet"},
+      {"never checked", no_status, ChannelKind::kSlack, true, false, true, "not checked it yet", true},
       {"ready", TemplateObject("True", 2, 2), ChannelKind::kEmail, true, true, true, ""},
-      {"stale ready", TemplateObject("True", 3, 2), ChannelKind::kEmail, true, false, true, "latest change"},
+      {"stale ready", TemplateObject("True", 3, 2), ChannelKind::kEmail, true, false, true, "latest change", true},
+      {"stale not ready", TemplateObject("False", 3, 2), ChannelKind::kEmail, true, false, true, "latest change", true},
       {"not ready", TemplateObject("False", 2, 2), ChannelKind::kEmail, true, false, true, "broken at spec.text"},
       {"ready but no subject for email", TemplateObject("True", 2, 2, {{"text", "t"}}), ChannelKind::kEmail, true, true,
        false, "subject"},
@@ -321,6 +331,7 @@ TEST(ObserveTemplateTest, Table) {
     EXPECT_EQ(t.found, tc.found);
     EXPECT_EQ(t.ready, tc.ready);
     EXPECT_EQ(t.supports_channel_type, tc.supports);
+    EXPECT_EQ(t.pending, tc.pending);
     EXPECT_NE(t.message.find(tc.message_has), std::string::npos) << t.message;
   }
 }

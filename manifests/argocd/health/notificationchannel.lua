@@ -20,6 +20,7 @@ local hs = {}
 -- Ready=False reasons that resolve on their own (operator/core/conditions.h).
 local settling = {
   TopicPending = true,        -- topic not on the broker yet
+  TemplatePending = true,     -- the Template's latest edit not checked yet
   PartitionsPending = true,   -- partitions being added
   DeploymentNotFound = true,  -- workers' Deployment about to be created
   Progressing = true,         -- workers rolling out
