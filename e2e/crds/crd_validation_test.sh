@@ -17,10 +17,12 @@
 # Uses its own namespace, deleted at the end; the CRDs are left installed.
 set -euo pipefail
 
-: "${KUBECONFIG:?KUBECONFIG is not set: source .stack/env (make stack-up) or run make test}"
-command -v kubectl >/dev/null || { echo "FAIL: kubectl is not on PATH" >&2; exit 1; }
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
+require_env KUBECONFIG
+require_tools kubectl
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 ns="herald-crd-test-$(date +%s)-$RANDOM"
 fm=herald-crd-test
@@ -35,7 +37,7 @@ cleanup() {
 }
 trap cleanup EXIT
 
-die() { echo "FAIL: $*" >&2; exit 1; }
+# fail (e2e/lib.sh) ends the test at once; bad records a failed check and goes on.
 ok() { passed=$((passed + 1)); }
 bad() { failures+=("$*"); echo "FAIL: $*" >&2; }
 
@@ -77,30 +79,25 @@ expect_accepted() {
   fi
 }
 
-ready=$(kubectl get --raw /readyz 2>&1) || true
-[ "$ready" = ok ] || die "the API server in $KUBECONFIG is not ready (kubectl get --raw /readyz: $ready)"
+require_apiserver
 
 echo "--- installing CRDs"
 out=$(kubectl apply --server-side --force-conflicts --field-manager="$fm" -k "$root/crds" 2>&1) ||
-  die "the API server refused the CRDs (schema error or CEL cost budget exceeded?): $out"
+  fail "the API server refused the CRDs (schema error or CEL cost budget exceeded?): $out"
 kubectl wait --for=condition=Established --timeout=60s \
   crd/notificationchannels.herald.dev crd/templates.herald.dev >/dev/null ||
-  die "the CRDs did not become Established: $(kubectl get crd notificationchannels.herald.dev templates.herald.dev -o yaml 2>&1 | tail -40)"
+  fail "the CRDs did not become Established: $(kubectl get crd notificationchannels.herald.dev templates.herald.dev -o yaml 2>&1 | tail -40)"
 for crd in notificationchannels.herald.dev templates.herald.dev; do
   # A CRD can be Established and still report NonStructuralSchema or other problems.
   problems=$(kubectl get crd "$crd" -o jsonpath='{range .status.conditions[?(@.status=="True")]}{.type}{" "}{end}')
   case " $problems " in
-    *NonStructuralSchema*) die "$crd: schema is not structural: $(kubectl get crd "$crd" -o jsonpath='{.status.conditions}')" ;;
+    *NonStructuralSchema*) fail "$crd: schema is not structural: $(kubectl get crd "$crd" -o jsonpath='{.status.conditions}')" ;;
   esac
 done
 
 kubectl create namespace "$ns" >/dev/null
 # The CRDs may be Established a moment before discovery serves them to this client.
-deadline=$((SECONDS + 60))
-until kubectl get nc,ntpl -n "$ns" >/dev/null 2>&1; do
-  ((SECONDS < deadline)) || die "nc / ntpl never became available through discovery"
-  sleep 0.5
-done
+wait_for "nc / ntpl to be available through discovery" 60 kubectl get nc,ntpl -n "$ns"
 
 echo "--- names"
 expect_field_cluster() {
@@ -119,8 +116,8 @@ echo "--- valid fixtures (server-side dry-run)"
 shopt -s nullglob
 valid=("$here"/valid/*.yaml)
 invalid=("$here"/invalid/*.yaml)
-((${#valid[@]} > 0)) || die "no fixtures in $here/valid"
-((${#invalid[@]} > 0)) || die "no fixtures in $here/invalid"
+((${#valid[@]} > 0)) || fail "no fixtures in $here/valid"
+((${#invalid[@]} > 0)) || fail "no fixtures in $here/invalid"
 for f in "${valid[@]}"; do
   valid_count=$((valid_count + 1))
   expect_accepted "valid/$(basename "$f")" apply "$f" --dry-run=server

@@ -14,9 +14,14 @@
 #
 # Usage: e2e/demo/demo_smoke.sh [BIN_DIR]   (after `. .stack/env`)
 set -euo pipefail
-: "${KUBECONFIG:?KUBECONFIG is not set: source .stack/env (make stack-up) or run make test}"
-root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+root="$(cd "$here/../.." && pwd)"
+# shellcheck source=SCRIPTDIR/../../scripts/stack/common.sh
 . "$root/scripts/stack/common.sh"
+# After common.sh: its log (the stack scripts') gives way to the tests' one.
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
+require_env KUBECONFIG
 export HERALD_BIN_DIR=${1:-${HERALD_BIN_DIR:-$root/build/bin}}
 HERALD_DEMO_NAMESPACE="herald-demo-smoke-$(date +%s)-$RANDOM"
 export HERALD_DEMO_NAMESPACE
@@ -24,7 +29,6 @@ export HERALD_DEMO_TIMEOUT=${HERALD_DEMO_TIMEOUT:-120}
 ns=$HERALD_DEMO_NAMESPACE
 hook=${ns#herald-}
 sink="http://127.0.0.1:${HERALD_DEMO_SINK_PORT:-$((21090 + ${HERALD_STACK_PORT_OFFSET:-0}))}"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 keep=()
 pid_alive demo-operator && keep+=(--keep-operator)

@@ -25,18 +25,17 @@
 #   KEEP_LOGS=1 keeps the operator's log and the captured objects on failure.
 set -euo pipefail
 
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
 op_bin=${1:?usage: argocd_health_test.sh PATH/TO/herald-operator}
-: "${KUBECONFIG:?KUBECONFIG is not set: source .stack/env (make stack-up) or run make test}"
-: "${HERALD_KAFKA_BOOTSTRAP:?HERALD_KAFKA_BOOTSTRAP is not set: source .stack/env}"
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+require_env KUBECONFIG HERALD_KAFKA_BOOTSTRAP
 root="$(cd "$here/../.." && pwd)"
-for tool in kubectl jq curl lua5.4 lua5.1; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not on PATH (scripts/install-deps installs it)" >&2; exit 1; }
-done
+require_tools kubectl jq curl python3 lua5.4 lua5.1
 for l in lua5.4 lua5.1; do
-  "$l" -e 'require("cjson")' 2>/dev/null || { echo "FAIL: $l cannot load cjson (Debian package lua-cjson; scripts/install-deps)" >&2; exit 1; }
+  "$l" -e 'require("cjson")' 2>/dev/null || fail "$l cannot load cjson (Debian package lua-cjson; scripts/install-deps)"
 done
-[ -x "$op_bin" ] || { echo "FAIL: $op_bin is not an executable" >&2; exit 1; }
+require_executable "$op_bin"
 
 health_dir="$root/manifests/argocd/health"
 channel_lua="$health_dir/notificationchannel.lua"
@@ -45,39 +44,13 @@ ns="herald-argocd-e2e-$(date +%s)-$RANDOM"
 stack_ca=${HERALD_STACK_CA:-${HERALD_STACK_DIR:-$root/.stack}/pki/ca.crt}
 work=$(mktemp -d)
 op_pid=""
-started=$SECONDS
-step_started=$SECONDS
 
-log() { printf '%s [%4ds] %s\n' "$(date +%H:%M:%S)" $((SECONDS - started)) "$*"; }
-step() {
-  step_started=$SECONDS
-  echo
-  log "=== $*"
-}
-pass() { log "PASS: $* ($((SECONDS - step_started))s)"; }
-fail() {
-  echo "FAIL: $*" >&2
-  if [ -f "$work/operator.log" ]; then
-    echo "----- operator log, last lines:" >&2
-    tail -n 30 "$work/operator.log" >&2
-  fi
-  exit 1
-}
-check_operator() {
-  [ -f "$work/operator.log" ] || return 0
-  if grep -qi forbidden "$work/operator.log"; then
-    fail "the operator was refused by the API server (manifests/rbac lacks a permission): $(grep -i -m1 forbidden "$work/operator.log")"
-  fi
-  if [ -n "$op_pid" ] && ! kill -0 "$op_pid" 2>/dev/null; then fail "the operator exited"; fi
-}
-wait_for() {
-  local what=$1 limit=$2 deadline=$((SECONDS + $2))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    check_operator
-    ((SECONDS < deadline)) || fail "timed out after ${limit}s waiting for $what"
-    sleep 0.5
-  done
+on_fail() { show_log operator "$work/operator.log"; }
+# Run by wait_for: the operator was refused nothing (manifests/rbac is
+# enough) and, while it should run, still runs.
+on_wait() {
+  check_operator_log operator "$work/operator.log"
+  if [ -n "$op_pid" ]; then check_running operator "$op_pid"; fi
 }
 
 # health SCRIPT JSON_FILE: "<status>\t<message>" from both Lua versions, which must agree.
@@ -106,8 +79,6 @@ expect_health() {
   log "  $res: Ready $reason -> $want (${got#*$'\t'})"
 }
 
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
-
 cleanup() {
   local rc=$?
   set +e
@@ -115,25 +86,13 @@ cleanup() {
   # stopped there), so their topics go too.
   if [ -n "$(kubectl get nc -n "$ns" -o name 2>/dev/null)" ] && [ -f "$work/operator.kubeconfig" ]; then
     if [ -z "$op_pid" ] || ! kill -0 "$op_pid" 2>/dev/null; then
-      "$op_bin" --kubeconfig "$work/operator.kubeconfig" --kafka-bootstrap-servers "$HERALD_KAFKA_BOOTSTRAP" \
-        --watch-namespace "$ns" --metrics-bind-address 0 --health-probe-bind-address "127.0.0.1:$(free_port)" \
-        >>"$work/operator.log" 2>&1 &
-      op_pid=$!
+      launch_operator "$work/operator.log"
+      op_pid=$launched_pid
     fi
     kubectl delete nc -n "$ns" --all --timeout=30s >/dev/null 2>&1
   fi
-  if [ -n "$op_pid" ] && kill -0 "$op_pid" 2>/dev/null; then
-    kill -TERM "$op_pid"
-    for _ in $(seq 50); do kill -0 "$op_pid" 2>/dev/null || break; sleep 0.1; done
-    kill -KILL "$op_pid" 2>/dev/null
-    wait "$op_pid" 2>/dev/null
-  fi
-  for c in $(kubectl get nc -n "$ns" -o name 2>/dev/null); do
-    kubectl patch -n "$ns" "$c" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
-  done
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-  if ((rc != 0)) && [ -n "${KEEP_LOGS:-}" ]; then echo "logs and captured objects kept in $work" >&2; else rm -rf "$work"; fi
-  exit $rc
+  stop_process "$op_pid"
+  end_test "$rc"
 }
 trap cleanup EXIT
 
@@ -171,7 +130,7 @@ pass "argocd-cm holds both scripts verbatim; Application paths exist; samples in
 step "2. every reason the operator writes is classified"
 # Ready=False on a channel carries the reason of its first failing part (or
 # InvalidSpec); the True-side reasons never come with Ready=False.
-settling="TopicPending PartitionsPending DeploymentNotFound Progressing Unavailable ScalingDown"
+settling="TopicPending TemplatePending PartitionsPending DeploymentNotFound Progressing Unavailable ScalingDown"
 broken="InvalidSpec TemplateNotFound TemplateNotReady TemplateUnsupported NotSupported ResourceConflict KafkaError"
 true_side="Ready Suspended Valid Invalid TopicsReady WorkersAvailable TemplateReady ReplicasExceedPartitions"
 reasons=$(sed -n 's/^inline constexpr std::string_view kReason[A-Za-z]* = "\([A-Za-z]*\)";.*/\1/p' "$root/operator/core/conditions.h")
@@ -204,49 +163,21 @@ pass "$(wc -w <<<"$reasons") reasons in conditions.h; $n Ready=False reasons map
 # ---------------------------------------------------------------- 3. live
 
 step "3. the operator's own status objects"
-kubectl get --raw /readyz >/dev/null 2>&1 || fail "the API server does not answer /readyz: is the stack up (make stack-up)?"
+require_apiserver
 # Another operator that watches every namespace of this stack would write
 # these objects' status too. Those limited to a namespace (always another
 # one: this one is new) or talking to another stack's Kafka do not matter.
-others=""
-for pid in $(pgrep -x herald-operator || true); do
-  cmd=$(tr '\0' ' ' <"/proc/$pid/cmdline" 2>/dev/null) || continue
-  [[ "$cmd" == *--watch-namespace* ]] && continue
-  [[ "$cmd" == *--kafka-bootstrap-servers* && "$cmd" != *"$HERALD_KAFKA_BOOTSTRAP"* ]] && continue
-  others="$others $pid"
-done
-if [ -n "$others" ] && [ -z "${HERALD_E2E_ALLOW_OTHER_OPERATORS:-}" ]; then
-  fail "other herald-operator processes run (pids $others) and would write these objects' status too; stop them (make demo-down) or set HERALD_E2E_ALLOW_OTHER_OPERATORS=1"
-fi
+require_no_other_operators this-stack
 kubectl apply --server-side --force-conflicts -k "$root/crds" >/dev/null || fail "applying crds/ failed"
 kubectl wait --for=condition=Established --timeout=60s crd/notificationchannels.herald.dev crd/templates.herald.dev >/dev/null
 kubectl apply --server-side --force-conflicts -k "$root/manifests/rbac" >/dev/null || fail "applying manifests/rbac failed"
 kubectl create namespace "$ns" >/dev/null
 token=$(kubectl create token herald-operator -n herald-system --duration 1h) || fail "no token for herald-system/herald-operator"
-server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-cat >"$work/operator.kubeconfig" <<KC
-apiVersion: v1
-kind: Config
-clusters:
-- name: stack
-  cluster: {server: "$server", certificate-authority: "$stack_ca"}
-users:
-- name: herald-operator
-  user: {token: "$token"}
-contexts:
-- name: herald-operator
-  context: {cluster: stack, user: herald-operator, namespace: herald-system}
-current-context: herald-operator
-KC
+operator_kubeconfig "$work/operator.kubeconfig" herald-system token "$token"
 start_operator() {
-  local metrics probe
-  metrics=$(free_port)
-  probe=$(free_port)
-  "$op_bin" --kubeconfig "$work/operator.kubeconfig" --kafka-bootstrap-servers "$HERALD_KAFKA_BOOTSTRAP" \
-    --watch-namespace "$ns" --metrics-bind-address "127.0.0.1:$metrics" \
-    --health-probe-bind-address "127.0.0.1:$probe" >>"$work/operator.log" 2>&1 &
-  op_pid=$!
-  wait_for "the operator's /readyz" 60 curl -sf "http://127.0.0.1:$probe/readyz"
+  launch_operator "$work/operator.log"
+  op_pid=$launched_pid
+  wait_for "the operator's /readyz" 60 curl -sf "http://127.0.0.1:$launched_probe/readyz"
 }
 stop_operator() {
   kill -TERM "$op_pid"

@@ -9,9 +9,10 @@
 #    build fails at configure time) and nothing of the build trees.
 # Usage: dockerfile_lint_test.sh   (from anywhere)
 set -euo pipefail
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
 root="$(cd "$here/../.." && pwd)"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 
 hadolint=$(command -v hadolint || true)
 if [ -z "$hadolint" ]; then
@@ -48,7 +49,7 @@ done
 ignore="$root/.dockerignore"
 [ -f "$ignore" ] || fail ".dockerignore is missing: the build context would carry build/ and .stack/"
 [ "$(grep -Ev '^[[:space:]]*(#|$)' "$ignore" | head -n1)" = "*" ] || fail ".dockerignore does not start by excluding everything (*)"
-for dir in $(sed -n 's/^[[:space:]]*add_subdirectory(\([^ )]*\).*/\1/p' "$root/CMakeLists.txt"); do
+while read -r dir; do
   [ "$dir" = fuzz ] && continue # only with -DHERALD_FUZZ=ON
   admitted="" prefix=""
   IFS=/ read -ra parts <<<"$dir"
@@ -57,6 +58,6 @@ for dir in $(sed -n 's/^[[:space:]]*add_subdirectory(\([^ )]*\).*/\1/p' "$root/C
     grep -qxF "!$prefix/" "$ignore" && admitted=1
   done
   [ -n "$admitted" ] || fail ".dockerignore leaves out $dir/, which CMakeLists.txt adds: the image build would fail"
-done
+done < <(sed -n 's/^[[:space:]]*add_subdirectory(\([^ )]*\).*/\1/p' "$root/CMakeLists.txt")
 grep -qxF '!CMakeLists.txt' "$ignore" || fail ".dockerignore leaves out CMakeLists.txt"
 echo "PASS: .dockerignore admits every folder CMakeLists.txt adds"

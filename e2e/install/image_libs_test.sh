@@ -10,10 +10,10 @@
 # Usage: image_libs_test.sh DOCKERFILE BINARY [DOCKERFILE BINARY ...]
 set -euo pipefail
 (($# >= 2 && $# % 2 == 0)) || { echo "usage: image_libs_test.sh DOCKERFILE BINARY [DOCKERFILE BINARY ...]" >&2; exit 2; }
-for tool in ldd dpkg apt-cache awk; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not on PATH" >&2; exit 1; }
-done
-fail() { echo "FAIL: $*" >&2; exit 1; }
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
+require_tools ldd dpkg apt-cache awk
 codename=$(. /etc/os-release && echo "${VERSION_CODENAME:-}")
 
 # runtime_packages DOCKERFILE: the packages `apt-get install` names in the last stage.

@@ -26,47 +26,21 @@
 # Usage: install_manifests_test.sh   (after `. .stack/env`)
 set -euo pipefail
 
-: "${KUBECONFIG:?KUBECONFIG is not set: source .stack/env (make stack-up) or run make test}"
-for tool in kubectl jq; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not on PATH" >&2; exit 1; }
-done
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
+require_env KUBECONFIG
+require_tools kubectl jq
 root="$(cd "$here/../.." && pwd)"
 ns=herald-system
 work=$(mktemp -d)
-started=$SECONDS
-step_started=$SECONDS
 version=$(sed -n 's/^project(herald VERSION \([0-9.]*\).*/\1/p' "$root/CMakeLists.txt")
 operator_image="ghcr.io/herald-dev/herald-operator:$version"
 sidecar_image="ghcr.io/herald-dev/herald-sidecar:$version"
 
-log() { printf '%s [%4ds] %s\n' "$(date +%H:%M:%S)" $((SECONDS - started)) "$*"; }
-step() {
-  step_started=$SECONDS
-  echo
-  log "=== $*"
-}
-pass() { log "PASS: $* ($((SECONDS - step_started))s)"; }
-fail() {
-  echo "FAIL: $*" >&2
-  kubectl get deploy,rs,pods -n "$ns" -l app.kubernetes.io/component=operator >&2 2>&1 || true
-  kubectl get events -n "$ns" --sort-by=.lastTimestamp 2>/dev/null | tail -n 15 >&2 || true
-  exit 1
-}
-# expect_jq WHAT JSON FILTER WANT: jq -r FILTER on JSON prints WANT.
-expect_jq() {
-  local got
-  got=$(jq -r "$3" <<<"$2" 2>&1) || got="<jq error: $got>"
-  [ "$got" = "$4" ] || fail "$1: $3 is '$got', want '$4'"
-}
-# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND every 0.5 s.
-wait_for() {
-  local what=$1 limit=$2 deadline=$((SECONDS + $2))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "timed out after ${limit}s waiting for $what"
-    sleep 0.5
-  done
+on_fail() {
+  kubectl get deploy,rs,pods -n "$ns" -l app.kubernetes.io/component=operator 2>&1 || true
+  kubectl get events -n "$ns" --sort-by=.lastTimestamp 2>/dev/null | tail -n 15 || true
 }
 
 # ---------------------------------------------------------------- cleanup
@@ -88,7 +62,7 @@ trap cleanup EXIT
 # ---------------------------------------------------------------- 1. render
 
 step "1. manifests/ renders what is meant"
-kubectl get --raw /readyz >/dev/null 2>&1 || fail "the API server at $KUBECONFIG does not answer /readyz: is the stack up (make stack-up)?"
+require_apiserver
 [ -n "$version" ] || fail "no project version in CMakeLists.txt"
 kubectl kustomize "$root/manifests" >"$work/install.yaml" || fail "kubectl kustomize manifests/ failed"
 kubectl create --dry-run=client -o json -f "$work/install.yaml" | jq -s '[.[] | if .kind == "List" then .items[] else . end]' >"$work/install.json"
@@ -166,6 +140,7 @@ pass "manifests/ (11 objects) and overlays/dev render as intended; images at $ve
 step "2. kubectl apply --server-side -k manifests/, twice"
 # What exists already (from the demo or other tests) is not this test's to delete.
 while read -r ref; do
+  # shellcheck disable=SC2086 # "KIND/NAME -n NAMESPACE": words on purpose
   kubectl get $ref >/dev/null 2>&1 || created+=("$ref")
 done < <(jq -r '.[] | select(.kind != "CustomResourceDefinition") |
   "\(.kind | ascii_downcase).\(.apiVersion | split("/") | if length == 2 then .[0] else "" end | if . == "" then "" else . end)/\(.metadata.name)" + (if .metadata.namespace then " -n \(.metadata.namespace)" else "" end)' <<<"$objects" |

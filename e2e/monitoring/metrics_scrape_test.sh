@@ -15,13 +15,12 @@
 # Usage: metrics_scrape_test.sh BIN_DIR   (after `. .stack/env`)
 set -euo pipefail
 
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
 bin=${1:?usage: metrics_scrape_test.sh BIN_DIR}
-: "${KUBECONFIG:?KUBECONFIG is not set: source .stack/env (make stack-up) or run make test}"
-: "${HERALD_KAFKA_BOOTSTRAP:?HERALD_KAFKA_BOOTSTRAP is not set: source .stack/env}"
-for tool in kubectl kcat curl python3; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not on PATH" >&2; exit 1; }
-done
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+require_env KUBECONFIG HERALD_KAFKA_BOOTSTRAP
+require_tools kubectl kcat curl python3
 root="$(cd "$here/../.." && pwd)"
 ns="herald-mon-e2e-$(date +%s)-$RANDOM"
 channel=probe
@@ -47,24 +46,10 @@ cleanup() {
 }
 trap cleanup EXIT
 
-fail() {
-  echo "FAIL: $*" >&2
-  for f in "$work"/*.log; do
-    [ -f "$f" ] && { echo "----- $(basename "$f"), last lines:" >&2; tail -n 25 "$f" >&2; }
-  done
-  exit 1
+on_fail() {
+  local f
+  for f in "$work"/*.log; do show_log "$(basename "$f")" "$f"; done
 }
-# wait_for WHAT SECONDS COMMAND...: polls COMMAND every 0.3 s until it succeeds.
-wait_for() {
-  local what=$1 limit=$2 deadline=$((SECONDS + $2))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    ((SECONDS < deadline)) || fail "timed out after ${limit}s waiting for $what"
-    sleep 0.3
-  done
-}
-# A port the kernel hands out, released for the process that binds it next.
-free_port() { python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])'; }
 # series_value PORT SERIES_PREFIX: the value of the first sample line starting with it.
 series_value() { curl -sf --max-time 5 "http://127.0.0.1:$1/metrics" | awk -v s="$2" 'index($0, s) == 1 { print $NF; exit }'; }
 value_is() { [ "$(series_value "$1" "$2")" = "$3" ]; }

@@ -44,15 +44,14 @@
 # topics; the CRDs and manifests/rbac (+ kafka-properties) stay installed.
 set -euo pipefail
 
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
 op_bin=${1:?usage: operator_e2e_test.sh PATH/TO/herald-operator}
-: "${KUBECONFIG:?KUBECONFIG is not set: source .stack/env (make stack-up) or run make test}"
-: "${HERALD_KAFKA_BOOTSTRAP:?HERALD_KAFKA_BOOTSTRAP is not set: source .stack/env}"
-for tool in kubectl kcat jq curl sha256sum base64; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not on PATH" >&2; exit 1; }
-done
-[ -x "$op_bin" ] || { echo "FAIL: $op_bin is not an executable" >&2; exit 1; }
+require_env KUBECONFIG HERALD_KAFKA_BOOTSTRAP
+require_tools kubectl kcat jq curl sha256sum base64 python3
+require_executable "$op_bin"
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 ns="herald-op-e2e-$(date +%s)-$RANDOM"
 # The default image, passed explicitly (the flag is exercised, the checks know it).
@@ -61,78 +60,39 @@ bootstrap=$HERALD_KAFKA_BOOTSTRAP
 stack_ca=${HERALD_STACK_CA:-${HERALD_STACK_DIR:-$root/.stack}/pki/ca.crt}
 work=$(mktemp -d)
 declare -A op_pid=() op_metrics=() op_probe=() op_stopped=()
-started=$SECONDS
-step_started=$SECONDS
 
 # ---------------------------------------------------------------- helpers
-
-log() { printf '%s [%4ds] %s\n' "$(date +%H:%M:%S)" $((SECONDS - started)) "$*"; }
-step() {
-  step_started=$SECONDS
-  echo
-  log "=== $*"
-}
-pass() { log "PASS: $* ($((SECONDS - step_started))s)"; }
 
 dump_operators() {
   local name
   for name in "${!op_pid[@]}"; do
-    echo "----- operator '$name' (pid ${op_pid[$name]}), last lines of its log:" >&2
-    tail -n 40 "$work/$name.log" >&2 || true
+    show_log "operator '$name' (pid ${op_pid[$name]})" "$work/$name.log"
   done
 }
 
-fail() {
-  echo "FAIL: $*" >&2
+on_fail() {
   dump_operators
   if kubectl get namespace "$ns" >/dev/null 2>&1; then
-    echo "----- objects in $ns:" >&2
-    kubectl get nc,ntpl,deploy,cm,svc,pdb,hpa -n "$ns" >&2 2>&1 || true
-    kubectl get nc -n "$ns" -o jsonpath='{range .items[*]}{.metadata.name}:{"\n"}{range .status.conditions[*]}  {.type}={.status} {.reason}: {.message}{"\n"}{end}{end}' >&2 2>&1 || true
+    echo "----- objects in $ns:"
+    kubectl get nc,ntpl,deploy,cm,svc,pdb,hpa -n "$ns" 2>&1 || true
+    kubectl get nc -n "$ns" -o jsonpath='{range .items[*]}{.metadata.name}:{"\n"}{range .status.conditions[*]}  {.type}={.status} {.reason}: {.message}{"\n"}{end}{end}' 2>&1 || true
   fi
-  exit 1
 }
 
-# Fails when an operator that should be running has exited, or when one was
-# refused anything by the API server: the shipped RBAC must be enough.
-check_operators() {
+# Run by wait_for on every round: fails when an operator that should be
+# running has exited, or when one was refused anything by the API server: the
+# shipped RBAC must be enough.
+on_wait() {
   local name
   for name in "${!op_pid[@]}"; do
-    if grep -qi 'forbidden' "$work/$name.log"; then
-      fail "operator '$name' was refused by the API server (RBAC in manifests/rbac is missing a permission): $(grep -i -m1 forbidden "$work/$name.log")"
-    fi
-    if [ -z "${op_stopped[$name]:-}" ] && ! kill -0 "${op_pid[$name]}" 2>/dev/null; then
-      fail "operator '$name' exited unexpectedly"
-    fi
+    check_operator_log "$name" "$work/$name.log"
+    [ -n "${op_stopped[$name]:-}" ] || check_running "$name" "${op_pid[$name]}"
   done
 }
-
-# wait_for DESCRIPTION SECONDS COMMAND...: polls COMMAND (every 0.5 s, its
-# output discarded) until it succeeds; checks the operators on every round.
-wait_for() {
-  local what=$1 limit=$2 deadline=$((SECONDS + $2))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    check_operators
-    ((SECONDS < deadline)) || fail "timed out after ${limit}s waiting for $what"
-    sleep 0.5
-  done
-  check_operators
-}
-
-k() { kubectl -n "$ns" "$@"; }
-# jp RESOURCE JSONPATH: one field of a stored object ("" when absent).
-jp() { kubectl -n "$ns" get "$1" -o jsonpath="{$2}" 2>/dev/null || true; }
 
 # expect WHAT GOT WANT
 expect() {
   [ "$2" = "$3" ] || fail "$1 is '$2', want '$3'"
-}
-# expect_jq WHAT JSON FILTER WANT: jq -r FILTER on JSON prints WANT.
-expect_jq() {
-  local got
-  got=$(jq -r "$3" <<<"$2" 2>&1) || got="<jq error: $got>"
-  [ "$got" = "$4" ] || fail "$1: $3 is '$got', want '$4'"
 }
 expect_contains() {
   grep -qF -- "$3" <<<"$2" || fail "$1 does not contain '$3': $2"
@@ -167,7 +127,7 @@ replication() {
   kcat -L -b "$bootstrap" -J -m 10 2>/dev/null |
     jq -r --arg t "$1" '[.topics[] | select(.topic == $t)][0].partitions | map(.replicas | length) | unique | join(",")'
 }
-kafka_libs=$(ls -d "${HERALD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/herald}"/kafka-*/libs 2>/dev/null | head -n1 || true)
+kafka_libs=$(find "${HERALD_CACHE:-${XDG_CACHE_HOME:-$HOME/.cache}/herald}" -mindepth 2 -maxdepth 2 -type d -path '*/kafka-*/libs' 2>/dev/null | sort | head -n1 || true)
 topic_config() { # TOPIC KEY
   java -cp "$kafka_libs/*" kafka.admin.ConfigCommand --bootstrap-server "$bootstrap" --describe \
     --entity-type topics --entity-name "$1" 2>/dev/null | sed -n "s/^  $2=\([^ ]*\) .*/\1/p"
@@ -175,34 +135,15 @@ topic_config() { # TOPIC KEY
 topic_config_is() { [ "$(topic_config "$1" "$2")" = "$3" ]; }
 have_kafka_tools() { [ -n "$kafka_libs" ] && command -v java >/dev/null; }
 
-port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$1") 2>/dev/null; }
-free_port() {
-  local p
-  while :; do
-    p=$((20000 + RANDOM % 30000))
-    port_taken "$p" || { echo "$p"; return; }
-  done
-}
-http_code() { curl -s -o /dev/null -w '%{http_code}' --max-time 5 "$1" || true; }
-http_ok() { [ "$(http_code "$1")" = 200 ]; }
-metric() { # NAME PORT: sum of a metric's samples (0 when absent)
-  curl -s --max-time 5 "http://127.0.0.1:$2/metrics" |
-    awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%d\n", s }'
-}
-
 # start_operator NAME [FLAGS...]: runs the operator in the background as the
 # ServiceAccount, on free loopback ports, watching only the test namespace.
 start_operator() {
   local name=$1
   shift
-  op_metrics[$name]=$(free_port)
-  op_probe[$name]=$(free_port)
-  while [ "${op_probe[$name]}" = "${op_metrics[$name]}" ]; do op_probe[$name]=$(free_port); done
-  "$op_bin" --kubeconfig "$work/operator.kubeconfig" --kafka-bootstrap-servers "$bootstrap" \
-    --watch-namespace "$ns" --sidecar-image "$image" --resync-period 15s \
-    --metrics-bind-address "127.0.0.1:${op_metrics[$name]}" \
-    --health-probe-bind-address "127.0.0.1:${op_probe[$name]}" "$@" >"$work/$name.log" 2>&1 &
-  op_pid[$name]=$!
+  launch_operator "$work/$name.log" --sidecar-image "$image" --resync-period 15s "$@"
+  op_pid[$name]=$launched_pid
+  op_metrics[$name]=$launched_metrics
+  op_probe[$name]=$launched_probe
   wait_for "operator '$name' to answer /healthz" 30 http_ok "http://127.0.0.1:${op_probe[$name]}/healthz"
 }
 
@@ -218,7 +159,7 @@ stop_operator() {
 }
 
 cleanup() {
-  local rc=$? name
+  local rc=$? name c
   set +e
   # Channels first, while an operator still runs, so Delete-policy topics go
   # too; then the operators; then the namespace.
@@ -232,32 +173,16 @@ cleanup() {
       kubectl delete nc -n "$ns" --all --timeout=30s >/dev/null 2>&1
     fi
   fi
-  for name in "${!op_pid[@]}"; do
-    if kill -0 "${op_pid[$name]}" 2>/dev/null; then
-      kill -TERM "${op_pid[$name]}" 2>/dev/null
-      for _ in $(seq 50); do kill -0 "${op_pid[$name]}" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "${op_pid[$name]}" 2>/dev/null
-      wait "${op_pid[$name]}" 2>/dev/null
-    fi
-  done
-  # A namespace with leftover finalizers would hang: drop ours first.
-  for c in $(kubectl get nc -n "$ns" -o name 2>/dev/null); do
-    kubectl patch -n "$ns" "$c" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
-  done
-  kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
-  local left
-  left=$(kcat -L -b "$bootstrap" -J -m 10 2>/dev/null | jq -r --arg p "herald.$ns." '.topics[].topic | select(startswith($p))' 2>/dev/null)
-  [ -n "$left" ] && echo "note: topics left on the broker: $(echo $left)" >&2
-  if ((rc != 0)) && [ -n "${KEEP_LOGS:-}" ]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
-  exit $rc
+  for name in "${!op_pid[@]}"; do stop_process "${op_pid[$name]}"; done
+  end_test "$rc"
 }
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- 0. the stack
 
 step "0. preconditions"
-kubectl get --raw /readyz >/dev/null 2>&1 || fail "the API server at $KUBECONFIG does not answer /readyz: is the stack up (make stack-up)?"
-kcat -L -b "$bootstrap" -m 10 >/dev/null 2>&1 || fail "Kafka at $bootstrap does not answer"
+require_apiserver
+require_kafka
 [ -f "$stack_ca" ] || fail "the stack's CA certificate $stack_ca is missing"
 # Workers only stay Ready when the fake node stays Ready: its kubelet
 # heartbeat is a Lease, without which the node controller marks it NotReady
@@ -269,14 +194,7 @@ fi
 # Another operator on this stack (e.g. the demo's, which watches every
 # namespace) would reconcile this test's objects too, with other flags: the two
 # fight over the children, and nothing here would show what this one did.
-others=$(pgrep -x herald-operator | paste -sd, - || true)
-if [ -n "$others" ]; then
-  if [ -n "${HERALD_E2E_ALLOW_OTHER_OPERATORS:-}" ]; then
-    log "WARNING: other herald-operator processes run (pids $others); they act on this test's objects too"
-  else
-    fail "other herald-operator processes run on this machine (pids $others) and would reconcile this test's objects too; stop them first (make demo-down), or set HERALD_E2E_ALLOW_OTHER_OPERATORS=1 to run anyway"
-  fi
-fi
+require_no_other_operators all
 pass "stack reachable"
 
 # ---------------------------------------------------------------- 1. CRDs, RBAC, identity
@@ -300,21 +218,7 @@ done
 
 # A kubeconfig with a ServiceAccount token: the real ServiceAccount binding.
 token=$(kubectl create token herald-operator -n herald-system --duration 1h) || fail "no token for herald-system/herald-operator"
-server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-cat >"$work/operator.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: stack
-  cluster: {server: "$server", certificate-authority: "$stack_ca"}
-users:
-- name: herald-operator
-  user: {token: "$token"}
-contexts:
-- name: herald-operator
-  context: {cluster: stack, user: herald-operator, namespace: herald-system}
-current-context: herald-operator
-EOF
+operator_kubeconfig "$work/operator.kubeconfig" herald-system token "$token"
 as_op() { kubectl --kubeconfig "$work/operator.kubeconfig" "$@"; }
 expect "token identity" "$(as_op auth whoami -o jsonpath='{.status.userInfo.username}')" \
   "system:serviceaccount:herald-system:herald-operator"
@@ -539,43 +443,23 @@ pass "Deployment, ConfigMap, Service, PDB, HPA and Events as specified"
 # ---------------------------------------------------------------- 4. invalid
 
 step "4. invalid resources are refused at apply time"
-reject() { # WANT YAML: applying YAML fails and the error names WANT
-  local out
-  if out=$(k apply --server-side -f - <<<"$2" 2>&1); then fail "an invalid resource was accepted (want an error naming $1): $2"; fi
-  expect_contains "the API server's refusal" "$out" "$1"
+# reject_channel NAME WANT SPEC_LINE...: a NotificationChannel NAME on Template
+# quota-exceeded, with the SPEC_LINEs in its spec, is refused at apply time
+# with an error naming WANT, and nothing is stored.
+reject_channel() {
+  local name=$1 want=$2 yaml out
+  shift 2
+  yaml=$(printf 'apiVersion: herald.dev/v1alpha1\nkind: NotificationChannel\nmetadata: {name: %s}\nspec:\n' "$name"
+    printf '  %s\n' "templateRef: {name: quota-exceeded}" "$@")
+  if out=$(k apply --server-side -f - <<<"$yaml" 2>&1); then fail "an invalid resource was accepted (want an error naming $want): $yaml"; fi
+  expect_contains "the API server's refusal of nc/$name" "$out" "$want"
+  absent "nc/$name" || fail "the refused channel nc/$name was stored"
 }
-reject "spec.workers.autoscaling.maxReplicas" "$(cat <<'EOF'
-apiVersion: herald.dev/v1alpha1
-kind: NotificationChannel
-metadata: {name: bad-autoscaling}
-spec:
-  type: slack
-  templateRef: {name: quota-exceeded}
-  slack: {webhookURLSecretRef: {name: slack-ops, key: url}}
-  workers: {autoscaling: {minReplicas: 4, maxReplicas: 2}}
-EOF
-)"
-reject "spec.webhook" "$(cat <<'EOF'
-apiVersion: herald.dev/v1alpha1
-kind: NotificationChannel
-metadata: {name: bad-section}
-spec:
-  type: webhook
-  templateRef: {name: quota-exceeded}
-EOF
-)"
-reject "spec.kafka.partitions" "$(cat <<'EOF'
-apiVersion: herald.dev/v1alpha1
-kind: NotificationChannel
-metadata: {name: bad-partitions}
-spec:
-  type: slack
-  templateRef: {name: quota-exceeded}
-  slack: {webhookURLSecretRef: {name: slack-ops, key: url}}
-  kafka: {partitions: 0}
-EOF
-)"
-absent nc/bad-autoscaling && absent nc/bad-section && absent nc/bad-partitions || fail "a refused channel was stored"
+slack_section="slack: {webhookURLSecretRef: {name: slack-ops, key: url}}"
+reject_channel bad-autoscaling spec.workers.autoscaling.maxReplicas \
+  "type: slack" "$slack_section" "workers: {autoscaling: {minReplicas: 4, maxReplicas: 2}}"
+reject_channel bad-section spec.webhook "type: webhook"
+reject_channel bad-partitions spec.kafka.partitions "type: slack" "$slack_section" "kafka: {partitions: 0}"
 pass "refused with the field named"
 
 # ---------------------------------------------------------------- 5. drift
@@ -583,8 +467,7 @@ pass "refused with the field named"
 step "5. drift repair"
 old_dep_uid=$(jp deployment/herald-hooks .metadata.uid)
 k delete deployment herald-hooks --wait=false >/dev/null
-wait_for "the deleted Deployment herald-hooks to be re-created" 30 \
-  bash -c "u=\$(kubectl -n '$ns' get deployment herald-hooks -o jsonpath='{.metadata.uid}') && [ -n \"\$u\" ] && [ \"\$u\" != '$old_dep_uid' ]"
+wait_for "the deleted Deployment herald-hooks to be re-created" 30 uid_changed deployment/herald-hooks "$old_dep_uid"
 pass "deleted Deployment re-created"
 step_started=$SECONDS
 k patch configmap herald-hooks --type merge -p '{"data":{"sidecar.yaml":"edited by hand\n"}}' >/dev/null
@@ -744,12 +627,8 @@ step "12. two replicas with leader election"
 start_operator a --leader-elect --leader-election-namespace "$ns" --resync-period 5m
 start_operator b --leader-elect --leader-election-namespace "$ns" --resync-period 5m
 leaders() { echo "$(metric herald_operator_leader "${op_metrics[a]}")$(metric herald_operator_leader "${op_metrics[b]}")"; }
-deadline=$((SECONDS + 30))
-until [[ "$(leaders)" =~ ^(10|01)$ ]]; do
-  check_operators
-  ((SECONDS < deadline)) || fail "herald_operator_leader on the two replicas is '$(leaders)', want exactly one 1"
-  sleep 0.5
-done
+one_leader() { [[ "$(leaders)" =~ ^(10|01)$ ]]; }
+wait_for "herald_operator_leader to be 1 on exactly one of the two replicas" 30 one_leader
 if [ "$(leaders)" = 10 ]; then leader=a standby=b; else leader=b standby=a; fi
 holder=$(jp lease/herald-operator-leader .spec.holderIdentity)
 acquired=$(grep '^{' "$work/$leader.log" | jq -r 'select(.msg == "leader election: acquired the lease") | .identity' | tail -n1)
@@ -793,19 +672,15 @@ read -r long_dep long_uid <<<"$(owned_deployment "$long")"
 ((${#long_dep} <= 63)) || fail "Deployment name $long_dep is longer than 63 characters"
 k delete deployment "$long_dep" --wait=false >/dev/null
 wait_for "Deployment $long_dep of the long-named channel to be re-created by the watch (resync is 5 m)" 10 \
-  bash -c "u=\$(kubectl -n '$ns' get deployment '$long_dep' -o jsonpath='{.metadata.uid}') && [ -n \"\$u\" ] && [ \"\$u\" != '$long_uid' ]"
+  uid_changed "deployment/$long_dep" "$long_uid"
 k delete nc "$long" --timeout=30s >/dev/null || fail "nc/$long was not deleted"
 pass "a ${#long}-character channel: children named $long_dep, drift repaired through the watch"
 
 step_started=$SECONDS
 t0=$SECONDS
 stop_operator "$leader" KILL
-deadline=$((SECONDS + 25))
-until [ "$(metric herald_operator_leader "${op_metrics[$standby]}")" = 1 ]; do
-  check_operators
-  ((SECONDS < deadline)) || fail "replica $standby did not take over within 25 s of kill -9 of the leader"
-  sleep 0.5
-done
+leads() { [ "$(metric herald_operator_leader "${op_metrics[$1]}")" = 1 ]; }
+wait_for "replica $standby to take over (herald_operator_leader 1) after kill -9 of the leader" 25 leads "$standby"
 takeover=$((SECONDS - t0))
 apply_small_webhook_channel "le-two"
 wait_for "le-two to be Ready under the new leader $standby" 60 k wait --for=condition=Ready --timeout=2s nc/le-two

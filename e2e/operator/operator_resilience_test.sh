@@ -28,15 +28,14 @@
 #   brings it back up on any exit. KEEP_LOGS=1 keeps the operator's log on failure.
 set -euo pipefail
 
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
 op_bin=${1:?usage: operator_resilience_test.sh PATH/TO/herald-operator}
-: "${KUBECONFIG:?KUBECONFIG is not set: source .stack/env (make stack-up) or run make test}"
-: "${HERALD_KAFKA_BOOTSTRAP:?HERALD_KAFKA_BOOTSTRAP is not set: source .stack/env}"
-for tool in kubectl kcat jq curl base64 python3; do
-  command -v "$tool" >/dev/null || { echo "FAIL: $tool is not on PATH" >&2; exit 1; }
-done
-[ -x "$op_bin" ] || { echo "FAIL: $op_bin is not an executable" >&2; exit 1; }
+require_env KUBECONFIG HERALD_KAFKA_BOOTSTRAP
+require_tools kubectl kcat jq curl base64 python3
+require_executable "$op_bin"
 
-here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
 export HERALD_STACK_DIR=${HERALD_STACK_DIR:-$root/.stack}
 restart_apiserver="$root/scripts/stack/restart-apiserver"
@@ -46,55 +45,21 @@ bootstrap=$HERALD_KAFKA_BOOTSTRAP
 image="herald-sidecar:$("$op_bin" --version | awk '{print $2}')"
 work=$(mktemp -d)
 op_pid="" op_stopped="" metrics="" probe=""
-started=$SECONDS
-step_started=$SECONDS
 batch=50
 
-log() { printf '%s [%4ds] %s\n' "$(date +%H:%M:%S)" $((SECONDS - started)) "$*"; }
-step() {
-  step_started=$SECONDS
-  echo
-  log "=== $*"
-}
-pass() { log "PASS: $* ($((SECONDS - step_started))s)"; }
-fail() {
-  echo "FAIL: $*" >&2
-  if [ -f "$work/operator.log" ]; then
-    echo "----- operator (pid $op_pid), last lines of its log:" >&2
-    tail -n 40 "$work/operator.log" >&2 || true
-  fi
-  kubectl get nc,deploy -n "$ns" 2>&1 | head -n 20 >&2 || true
-  exit 1
+on_fail() {
+  show_log "operator (pid $op_pid)" "$work/operator.log"
+  kubectl get nc,deploy -n "$ns" 2>&1 | head -n 20 || true
 }
 # Any "forbidden" fails the test (the shipped RBAC must be enough), except
 # while a restarted apiserver warms up: its authorizer answers 403 for a
 # moment before its RBAC caches fill. rbac_from: first log line checked.
 rbac_check=1 rbac_from=1
-check_operator() {
-  if [ -n "$op_pid" ] && [ -z "$op_stopped" ]; then
-    kill -0 "$op_pid" 2>/dev/null || fail "the operator exited unexpectedly"
-    if [ "$rbac_check" = 1 ] && tail -n "+$rbac_from" "$work/operator.log" | grep -qi 'forbidden'; then
-      fail "the operator was refused by the API server: $(tail -n "+$rbac_from" "$work/operator.log" | grep -i -m1 forbidden)"
-    fi
-  fi
+on_wait() {
+  if [ "$rbac_check" = 1 ]; then check_operator_log operator "$work/operator.log" "$rbac_from"; fi
+  if [ -n "$op_pid" ] && [ -z "$op_stopped" ]; then check_running operator "$op_pid"; fi
 }
-wait_for() { # DESCRIPTION SECONDS COMMAND...
-  local what=$1 limit=$2 deadline=$((SECONDS + $2))
-  shift 2
-  until "$@" >/dev/null 2>&1; do
-    check_operator
-    ((SECONDS < deadline)) || fail "timed out after ${limit}s waiting for $what"
-    sleep 0.5
-  done
-  check_operator
-}
-k() { kubectl -n "$ns" "$@"; }
-jp() { kubectl -n "$ns" get "$1" -o jsonpath="{$2}" 2>/dev/null || true; }
 ready() { kubectl -n "$ns" wait --for=condition=Ready --timeout=2s "$@"; }
-uid_changed() { # RESOURCE OLD_UID: it exists with another uid
-  local u
-  u=$(kubectl -n "$ns" get "$1" -o jsonpath='{.metadata.uid}' 2>/dev/null) && [ -n "$u" ] && [ "$u" != "$2" ]
-}
 topics_with_prefix() {
   kcat -L -b "$bootstrap" -J -m 10 2>/dev/null | jq -r --arg p "$1" '[.topics[].topic | select(startswith($p))] | length'
 }
@@ -103,12 +68,6 @@ ready_count() { # SELECTOR: how many channels with these labels are Ready
   kubectl -n "$ns" get nc -l "$1" -o json |
     jq '[.items[] | select(any(.status.conditions[]?; .type == "Ready" and .status == "True"))] | length'
 }
-metric() { # NAME: sum of a metric's samples on the operator (0 when absent)
-  curl -s --max-time 5 "http://127.0.0.1:$metrics/metrics" |
-    awk -v m="$1" '$1 == m || index($1, m "{") == 1 { s += $NF } END { printf "%d\n", s }'
-}
-# A port the kernel picks as free (a random number may be bound, not listening).
-free_port() { python3 -c 'import socket; s = socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])'; }
 # The log lines of one message, as "resource" fields.
 log_lines() { grep '^{' "$work/operator.log" | jq -r --arg m "$1" 'select(.msg == $m) | .resource // ""' 2>/dev/null; }
 
@@ -137,38 +96,24 @@ cleanup() {
   if kubectl get ns "$ns" >/dev/null 2>&1; then
     if [ -n "$op_pid" ] && kill -0 "$op_pid" 2>/dev/null; then
       kubectl delete nc -n "$ns" --all --timeout=60s >/dev/null 2>&1
-      kill -TERM "$op_pid" 2>/dev/null
-      for _ in $(seq 50); do kill -0 "$op_pid" 2>/dev/null || break; sleep 0.1; done
-      kill -KILL "$op_pid" 2>/dev/null
-      wait "$op_pid" 2>/dev/null
     fi
-    for c in $(kubectl get nc -n "$ns" -o name 2>/dev/null); do
-      kubectl patch -n "$ns" "$c" --type merge -p '{"metadata":{"finalizers":null}}' >/dev/null 2>&1
-    done
-    kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1
   fi
+  stop_process "$op_pid"
   kubectl delete clusterrolebinding "$ns-a" "$ns-b" --ignore-not-found >/dev/null 2>&1
-  local left
-  left=$(kcat -L -b "$bootstrap" -J -m 10 2>/dev/null | jq -r --arg p "herald.$ns." '.topics[].topic | select(startswith($p))' 2>/dev/null)
-  [ -n "$left" ] && echo "note: $(echo "$left" | wc -l) topics left on the broker with prefix herald.$ns." >&2
-  if ((rc != 0)) && [ -n "${KEEP_LOGS:-}" ]; then echo "logs kept in $work" >&2; else rm -rf "$work"; fi
-  exit $rc
+  end_test "$rc"
 }
 trap cleanup EXIT
 
 # ---------------------------------------------------------------- 0.
 
 step "0. preconditions"
-kubectl get --raw /readyz >/dev/null 2>&1 || fail "the API server at $KUBECONFIG does not answer /readyz: is the stack up?"
-kcat -L -b "$bootstrap" -m 10 >/dev/null 2>&1 || fail "Kafka at $bootstrap does not answer"
+require_apiserver
+require_kafka
 [ -x "$restart_apiserver" ] || fail "$restart_apiserver is missing"
 pid_file="$HERALD_STACK_DIR/pids/kube-apiserver.pid"
-[ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null ||
+{ [ -f "$pid_file" ] && kill -0 "$(cat "$pid_file")" 2>/dev/null; } ||
   fail "no kube-apiserver of the stack in $HERALD_STACK_DIR runs ($pid_file): this test restarts it, so it needs the stack's own (set HERALD_STACK_DIR)"
-others=$(pgrep -x herald-operator | paste -sd, - || true)
-if [ -n "$others" ] && [ -z "${HERALD_E2E_ALLOW_OTHER_OPERATORS:-}" ]; then
-  fail "other herald-operator processes run (pids $others) and would reconcile this test's objects too; stop them, or set HERALD_E2E_ALLOW_OTHER_OPERATORS=1"
-fi
+require_no_other_operators all
 pass "stack reachable; kube-apiserver pid $(cat "$pid_file")"
 
 # ---------------------------------------------------------------- 1.
@@ -185,34 +130,15 @@ done
 token_a=$(k create token operator-a --duration 1h)
 token_b=$(k create token operator-b --duration 1h)
 printf '%s\n' "$token_a" >"$work/token"
-server=$(kubectl config view --minify -o jsonpath='{.clusters[0].cluster.server}')
-cat >"$work/operator.kubeconfig" <<EOF
-apiVersion: v1
-kind: Config
-clusters:
-- name: stack
-  cluster: {server: "$server", certificate-authority: "$stack_ca"}
-users:
-- name: herald-operator
-  user: {tokenFile: "$work/token"}
-contexts:
-- name: herald-operator
-  context: {cluster: stack, user: herald-operator, namespace: $ns}
-current-context: herald-operator
-EOF
+operator_kubeconfig "$work/operator.kubeconfig" "$ns" tokenFile "$work/token"
 whoami() { kubectl --kubeconfig "$work/operator.kubeconfig" auth whoami -o jsonpath='{.status.userInfo.username}'; }
 [ "$(whoami)" = "system:serviceaccount:$ns:operator-a" ] || fail "the token file authenticates as '$(whoami)'"
 pass "kubeconfig with tokenFile authenticates as operator-a"
 
 # start_operator: in the background, logging to $work/operator.log (appended).
 start_operator() {
-  metrics=$(free_port)
-  probe=$(free_port)
-  while [ "$probe" = "$metrics" ]; do probe=$(free_port); done
-  "$op_bin" --kubeconfig "$work/operator.kubeconfig" --kafka-bootstrap-servers "$bootstrap" --watch-namespace "$ns" \
-    --sidecar-image "$image" --resync-period 5m \
-    --metrics-bind-address "127.0.0.1:$metrics" --health-probe-bind-address "127.0.0.1:$probe" >>"$work/operator.log" 2>&1 &
-  op_pid=$!
+  launch_operator "$work/operator.log" --sidecar-image "$image" --resync-period 5m
+  op_pid=$launched_pid metrics=$launched_metrics probe=$launched_probe
   op_stopped=""
   wait_for "the operator's /readyz" 30 curl -sf --max-time 2 "http://127.0.0.1:$probe/readyz"
 }
@@ -250,8 +176,8 @@ step "2. $batch channels at once: Kafka admin calls are batched"
 # admin_counts: the admin calls and requests since the last admin_counts (or calls0=0 requests0=0).
 calls0=0 requests0=0
 admin_counts() {
-  calls=$(($(metric herald_operator_kafka_admin_calls_total) - calls0))
-  requests=$(($(metric herald_operator_kafka_admin_requests_total) - requests0))
+  calls=$(($(metric herald_operator_kafka_admin_calls_total "$metrics") - calls0))
+  requests=$(($(metric herald_operator_kafka_admin_requests_total "$metrics") - requests0))
   calls0=$((calls0 + calls)) requests0=$((requests0 + requests))
 }
 all_deleted() {
@@ -336,6 +262,7 @@ pass "410 Gone -> relist ($(($(log_lines relisted | wc -l) - relists0)) informer
 step "5. service-account token rotation"
 printf '%s\n' "$token_b" >"$work/token.new" && mv "$work/token.new" "$work/token"
 k delete serviceaccount operator-a >/dev/null
+server=$(api_server)
 refused() { ! kubectl --server "$server" --certificate-authority "$stack_ca" --token "$token_a" --kubeconfig /dev/null get --raw /api; }
 wait_for "the deleted ServiceAccount's token to be refused" 60 refused
 [ "$(whoami)" = "system:serviceaccount:$ns:operator-b" ] || fail "the token file now authenticates as '$(whoami)'"

@@ -5,9 +5,11 @@
 # 2. RBAC is enforced (an unprivileged identity is refused);
 # 3. a Deployment rolls out to the kwok node and reports its ready replicas.
 set -euo pipefail
-: "${KUBECONFIG:?KUBECONFIG is not set: source .stack/env (make stack-up) or run make test}"
+here="$(dirname "$(readlink -f "${BASH_SOURCE[0]}")")"
+# shellcheck source=SCRIPTDIR/../lib.sh
+. "$here/../lib.sh"
+require_env KUBECONFIG
 ns="herald-smoke-$RANDOM$RANDOM"
-fail() { echo "FAIL: $*" >&2; exit 1; }
 cleanup() {
   kubectl delete namespace "$ns" --wait=false >/dev/null 2>&1 || true
   kubectl delete crd widgets.smoke.herald.dev --wait=false >/dev/null 2>&1 || true
@@ -44,11 +46,7 @@ YAML
 kubectl wait --for=condition=Established --timeout=60s crd/widgets.smoke.herald.dev >/dev/null
 
 # The CRD may be Established a moment before discovery serves it to this client.
-deadline=$((SECONDS + 30))
-until kubectl get widgets -n "$ns" >/dev/null 2>&1; do
-  ((SECONDS < deadline)) || fail "widgets never became available through discovery"
-  sleep 0.3
-done
+wait_for "widgets to be available through discovery" 30 kubectl get widgets -n "$ns"
 
 printf 'apiVersion: smoke.herald.dev/v1\nkind: Widget\nmetadata: {name: good}\nspec: {replicas: 2}\n' |
   kubectl apply -n "$ns" --server-side -f - >/dev/null || fail "a valid Widget was rejected"
