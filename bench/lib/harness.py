@@ -13,6 +13,7 @@ import os
 import platform
 import secrets
 import shutil
+import shlex
 import signal
 import statistics
 import subprocess
@@ -251,7 +252,10 @@ class Bench:
         return path
 
     def start_sidecar(self, name: str, config: Path) -> Proc:
-        return self.spawn(name, [str(self.bin / "herald-sidecar"), "--config", str(config)])
+        # For profiles only (the numbers are then the wrapper's, not the
+        # sidecar's): HERALD_BENCH_SIDECAR_WRAPPER="perf record -g -o /tmp/p.data --"
+        wrapper = shlex.split(os.environ.get("HERALD_BENCH_SIDECAR_WRAPPER", ""))
+        return self.spawn(name, [*wrapper, str(self.bin / "herald-sidecar"), "--config", str(config)])
 
     def wait_ready(self, proc: Proc, probe_port: int, timeout: float = 60) -> int:
         """Polls /readyz every 5 ms; returns the wall-clock ns it first answered 200."""
