@@ -10,6 +10,7 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <stop_token>
 #include <string>
 #include <thread>
 
@@ -178,12 +179,12 @@ int main(int argc, char** argv) {
   auto endpoints = herald::observability::StartHttpEndpoints(ep);
   if (!endpoints) Fail(endpoints.error());
 
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   std::thread([&] {
     int sig = 0;
     sigwait(&signals, &sig);
     herald::log::Info("signal received, shutting down", {{"signal", sig == SIGTERM ? "SIGTERM" : "SIGINT"}});
-    stop = true;
+    stop.request_stop();
   }).detach();
 
   herald::log::Info("herald-operator started", {{"version", HERALD_VERSION},
@@ -191,7 +192,7 @@ int main(int argc, char** argv) {
                                                 {"kafka", bootstrap},
                                                 {"leaderElect", opts.leader_elect},
                                                 {"identity", opts.leader.identity}});
-  int rc = manager.Run(stop);
+  int rc = manager.Run(stop.get_token());
   herald::log::Info("herald-operator stopped", {{"exitCode", rc}});
   return rc;
 }

@@ -4,7 +4,10 @@
 #include <prometheus/gauge.h>
 #include <prometheus/histogram.h>
 
+#include <atomic>
+#include <condition_variable>
 #include <map>
+#include <mutex>
 #include <thread>
 #include <utility>
 
@@ -14,6 +17,7 @@
 #include "operator/core/conditions.h"
 #include "operator/kafka/batching_topic_admin.h"
 #include "runtime/informer.h"
+#include "runtime/stop.h"
 #include "runtime/workqueue.h"
 
 namespace herald::controller {
@@ -205,7 +209,7 @@ struct Manager::Impl {
                          .Add({})),
         channel_queue(runtime::WorkQueue::Options{.observer = &channel_queue_metrics}),
         template_queue(runtime::WorkQueue::Options{.observer = &template_queue_metrics}) {
-    last_beat.store(std::chrono::steady_clock::now().time_since_epoch().count());
+    Beat();
   }
 
   kube::Client& client;
@@ -224,15 +228,34 @@ struct Manager::Impl {
   std::atomic<bool> synced{false};
   std::atomic<bool> standby{true};
   std::atomic<std::chrono::steady_clock::rep> last_beat{0};
+  // The leading loop blocks on this between its timers; besides the stop
+  // request, what it waits for (an informer synced, leadership lost) is set
+  // first and then announced with Wake().
+  std::mutex wake_mu;
+  std::condition_variable_any wake;
 
-  int RunLeading(const std::atomic<bool>& stop) {
-    std::atomic<bool> stop_all{false};
+  void Wake() {
+    // Taking the mutex orders the change before a waiter's predicate check,
+    // so a waiter about to block cannot miss it.
+    { std::lock_guard<std::mutex> lock(wake_mu); }
+    wake.notify_all();
+  }
+
+  void Beat() { last_beat.store(std::chrono::steady_clock::now().time_since_epoch().count()); }
+
+  int RunLeading(std::stop_token stop) {
+    // Informers and the lease holder are stopped only after the loop below
+    // has ended, whatever ended it.
+    std::stop_source stop_all;
     std::atomic<bool> lost{false};
     std::thread holder;
     if (leader) {
       // Renew from the start: cache sync must not eat into the lease.
       holder = std::thread([&] {
-        if (!leader->HoldUntil(stop_all)) lost = true;
+        if (!leader->HoldUntil(stop_all.get_token())) {
+          lost = true;
+          Wake();
+        }
       });
     }
     EnsureEventsTopic();
@@ -267,11 +290,15 @@ struct Manager::Impl {
 
     std::vector<std::thread> threads;
     for (auto* inf : {&channels, &templates, &deployments, &configmaps}) {
-      threads.emplace_back([inf, &stop_all] { inf->Run(stop_all); });
+      inf->OnSynced([this] { Wake(); });
+      threads.emplace_back([inf, token = stop_all.get_token()] { inf->Run(token); });
     }
-    while (!stop.load() && !lost.load() &&
-           !(channels.HasSynced() && templates.HasSynced() && deployments.HasSynced() && configmaps.HasSynced())) {
-      std::this_thread::sleep_for(50ms);
+    {
+      std::unique_lock<std::mutex> lock(wake_mu);
+      wake.wait(lock, stop, [&] {
+        return lost.load() ||
+               (channels.HasSynced() && templates.HasSynced() && deployments.HasSynced() && configmaps.HasSynced());
+      });
     }
     synced = true;
     log::Info("caches synced; reconciling",
@@ -306,8 +333,10 @@ struct Manager::Impl {
     auto next_resync = std::chrono::steady_clock::now() + options.resync;
     auto next_conditions = std::chrono::steady_clock::now();
     int rc = 0;
-    while (!stop.load() && !lost.load()) {
-      last_beat.store(std::chrono::steady_clock::now().time_since_epoch().count());
+    while (!stop.stop_requested() && !lost.load()) {
+      // The 5 s condition refresh also paces the liveness heartbeat, well
+      // inside Liveness()'s 60 s.
+      Beat();
       if (std::chrono::steady_clock::now() >= next_conditions) {
         condition_metrics.Update(channels.List());
         next_conditions = std::chrono::steady_clock::now() + 5s;
@@ -317,13 +346,14 @@ struct Manager::Impl {
         for (const auto& o : templates.List()) template_queue.Add(runtime::ObjectKey(o));
         next_resync = std::chrono::steady_clock::now() + options.resync;
       }
-      std::this_thread::sleep_for(100ms);
+      std::unique_lock<std::mutex> lock(wake_mu);
+      wake.wait_until(lock, stop, std::min(next_conditions, next_resync), [&] { return lost.load(); });
     }
     if (lost) {
       log::Error("leadership lost: stopping so a fresh process can rejoin the election");
       rc = 1;
     }
-    stop_all = true;
+    stop_all.request_stop();
     channel_queue.ShutDown();
     template_queue.ShutDown();
     for (auto& t : threads) t.join();
@@ -352,18 +382,17 @@ Manager::Manager(kube::Client& client, kafka::TopicAdmin& topics, ManagerOptions
 
 Manager::~Manager() = default;
 
-int Manager::Run(const std::atomic<bool>& stop) {
+int Manager::Run(std::stop_token stop) {
   if (impl_->options.leader_elect) {
     impl_->leader = std::make_unique<runtime::LeaderElector>(impl_->client, impl_->options.leader);
-    std::atomic<bool> waiting{true};
-    std::thread beat([&] {
-      while (waiting.load()) {
-        impl_->last_beat.store(std::chrono::steady_clock::now().time_since_epoch().count());
-        std::this_thread::sleep_for(500ms);
-      }
+    // A standby is alive while it waits for the Lease, however long that takes.
+    std::jthread beat([impl = impl_.get()](std::stop_token waiting) {
+      do {
+        impl->Beat();
+      } while (!runtime::WaitForStop(waiting, 5s));
     });
     bool got = impl_->leader->Acquire(stop);
-    waiting = false;
+    beat.request_stop();
     beat.join();
     if (!got) return 0;
   }

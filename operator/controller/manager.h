@@ -5,9 +5,9 @@
 // leader election, only the Lease holder runs informers and reconcilers.
 #include <prometheus/registry.h>
 
-#include <atomic>
 #include <chrono>
 #include <memory>
+#include <stop_token>
 #include <string>
 
 #include "kube/client.h"
@@ -37,8 +37,9 @@ class Manager {
   Manager(kube::Client& client, kafka::TopicAdmin& topics, ManagerOptions options,
           std::shared_ptr<prometheus::Registry> registry);
   ~Manager();
-  // Runs until `stop`; returns 0 after a clean shutdown, 1 when leadership was lost.
-  int Run(const std::atomic<bool>& stop);
+  // Runs until a stop is requested; returns 0 after a clean shutdown, 1 when
+  // leadership was lost.
+  int Run(std::stop_token stop);
   // "" when ready: informers synced (or standing by as a non-leader).
   std::string Readiness() const;
   std::string Liveness() const;

@@ -3,11 +3,11 @@
 // needs (get, paginated list, watch, server-side apply, merge patch, delete).
 // `Client` is a pure interface so reconcile logic can be tested with a fake;
 // `NewRestClient` returns the cpprestsdk implementation.
-#include <atomic>
 #include <functional>
 #include <map>
 #include <memory>
 #include <nlohmann/json.hpp>
+#include <stop_token>
 #include <string>
 
 #include "herald/result.h"
@@ -39,12 +39,13 @@ class Client {
                                               const std::string& body = "",
                                               const std::string& content_type = "application/json") = 0;
   // Streams a watch (path_and_query must contain watch=1). Calls on_event for
-  // each event as it arrives, until the server ends the stream, `stop` becomes
-  // true, or on_event returns false. Returns OK at a clean end of stream; an
-  // error for a non-2xx answer (message includes the status) or a broken stream.
+  // each event as it arrives, until the server ends the stream, a stop is
+  // requested on `stop`, or on_event returns false. A stop ends a watch that
+  // is waiting for its next event at once (it does not wait for the server).
+  // Returns OK at a clean end of stream or when stopped; an error for a
+  // non-2xx answer (message includes the status) or a broken stream.
   [[nodiscard]] virtual Status Watch(const std::string& path_and_query,
-                                     const std::function<bool(const WatchEvent&)>& on_event,
-                                     const std::atomic<bool>& stop) = 0;
+                                     const std::function<bool(const WatchEvent&)>& on_event, std::stop_token stop) = 0;
 };
 using ClientPtr = std::unique_ptr<Client>;
 

@@ -74,7 +74,6 @@ TEST_F(KubeClientStackTest, ListAllFollowsContinueTokens) {
 TEST_F(KubeClientStackTest, WatchStreamsEventsAsTheyHappen) {
   auto list = ListAll(*client_, ResourcePath(kConfigMaps, ns_));
   ASSERT_TRUE(list.ok()) << list.error();
-  std::atomic<bool> stop{false};
   std::atomic<int> added{0};
   Status watch_status = OkStatus();
   std::thread watcher([&] {
@@ -85,7 +84,7 @@ TEST_F(KubeClientStackTest, WatchStreamsEventsAsTheyHappen) {
           if (ev.type == "ADDED" && ev.object["metadata"]["name"] == "watched") ++added;
           return added.load() == 0;
         },
-        stop);
+        std::stop_token{});
   });
   ASSERT_TRUE(Apply(*client_, ResourcePath(kConfigMaps, ns_, "watched"), ConfigMap(ns_, "watched", "v"), "t").ok());
   // The watch returns as soon as it has seen the event; if streaming were
@@ -98,26 +97,26 @@ TEST_F(KubeClientStackTest, WatchStreamsEventsAsTheyHappen) {
 }
 
 TEST_F(KubeClientStackTest, WatchReturnsPromptlyWhenStopped) {
-  // A quiet collection: no event and no bookmark for about a minute. Setting
-  // `stop` must end the watch at once (the operator's shutdown waits for it).
+  // A quiet collection: no event and no bookmark for about a minute. A stop
+  // must end the watch at once (the operator's shutdown waits for it).
   auto list = ListAll(*client_, ResourcePath(kConfigMaps, ns_));
   ASSERT_TRUE(list.ok()) << list.error();
-  std::atomic<bool> stop{false};
+  std::stop_source stop;
   std::atomic<bool> returned{false};
   Status watch_status = OkStatus();
   std::thread watcher([&] {
     watch_status = client_->Watch(
         ResourcePath(kConfigMaps, ns_) + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=120" +
             "&resourceVersion=" + list->resource_version + "&labelSelector=none%3Dnone",
-        [](const WatchEvent&) { return true; }, stop);
+        [](const WatchEvent&) { return true; }, stop.get_token());
     returned = true;
   });
   std::this_thread::sleep_for(std::chrono::seconds(1));
   EXPECT_FALSE(returned.load()) << "the watch ended by itself: " << (watch_status.ok() ? "ok" : watch_status.error());
   auto start = std::chrono::steady_clock::now();
-  stop = true;
+  stop.request_stop();
   watcher.join();
-  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::seconds(3));
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
   EXPECT_TRUE(watch_status.ok()) << watch_status.error();
 }
 

@@ -6,7 +6,7 @@
 #include <fstream>
 #include <mutex>
 #include <sstream>
-#include <thread>
+#include <stop_token>
 
 #include "kube/client.h"
 #include "kube/token_source.h"
@@ -41,7 +41,7 @@ class RestClient final : public Client {
   }
 
   Status Watch(const std::string& path_and_query, const std::function<bool(const WatchEvent&)>& on_event,
-               const std::atomic<bool>& stop) override {
+               std::stop_token stop) override {
     bool unauthorized = false;
     Status st = WatchOnce(path_and_query, on_event, stop, &unauthorized);
     if (unauthorized && tokens_.Refresh()) st = WatchOnce(path_and_query, on_event, stop, &unauthorized);
@@ -70,17 +70,22 @@ class RestClient final : public Client {
   }
 
   Status WatchOnce(const std::string& path_and_query, const std::function<bool(const WatchEvent&)>& on_event,
-                   const std::atomic<bool>& stop, bool* unauthorized) {
+                   const std::stop_token& stop, bool* unauthorized) {
     *unauthorized = false;
+    if (stop.stop_requested()) return OkStatus();
+    // Cancelling closes the connection, which ends a read that is waiting
+    // for the next event: a quiet watch must not hold up shutdown until the
+    // server's next bookmark (about a minute). The stop request cancels from
+    // its own thread, so this one can simply block on each read. `on_stop`
+    // is destroyed first, and its destructor waits for a cancellation still
+    // running on the stopping thread, so `cancel` outlives any use.
+    pplx::cancellation_token_source cancel;
+    std::stop_callback on_stop(stop, [&cancel] { cancel.cancel(); });
     try {
       http::http_request req(http::methods::GET);
       req.set_request_uri(path_and_query);
       Authorize(req);
       req.headers().add("Accept", "application/json");
-      // Cancelling closes the connection, which ends a read that is waiting
-      // for the next event: a quiet watch must not hold up shutdown until
-      // the server's next bookmark (about a minute).
-      pplx::cancellation_token_source cancel;
       http::http_response resp = watch_client_->request(req, cancel.get_token()).get();
       if (resp.status_code() < 200 || resp.status_code() >= 300) {
         Response r;
@@ -91,21 +96,16 @@ class RestClient final : public Client {
         return Error{"watch " + path_and_query + ": HTTP " + std::to_string(r.status) + ": " + r.message()};
       }
       auto stream = resp.body();
-      while (!stop.load()) {
+      while (!stop.stop_requested()) {
         concurrency::streams::container_buffer<std::string> line;
-        auto read = stream.read_line(line);
-        while (!read.is_done()) {
-          if (stop.load()) cancel.cancel();
-          std::this_thread::sleep_for(std::chrono::milliseconds(50));
-        }
         size_t n = 0;
         try {
-          n = read.get();
+          n = stream.read_line(line).get();
         } catch (const std::exception&) {
-          if (stop.load()) break;  // our own cancellation
+          if (stop.stop_requested()) break;  // our own cancellation
           throw;
         }
-        if (stop.load()) break;
+        if (stop.stop_requested()) break;
         if (n == 0 && stream.is_eof()) break;
         const std::string& text = line.collection();
         if (text.empty()) continue;
@@ -116,6 +116,8 @@ class RestClient final : public Client {
       }
       return OkStatus();
     } catch (const std::exception& e) {
+      // Stopped while connecting or waiting for the response headers.
+      if (stop.stop_requested()) return OkStatus();
       return Error{"watch " + path_and_query + ": " + e.what()};
     }
   }

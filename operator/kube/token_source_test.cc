@@ -154,9 +154,8 @@ TEST_F(TokenFileTest, ClientRetriesWithTheNewTokenAfterA401) {
 
   // Watches too: the informer's next attempt must not fail for the same reason.
   Write("third");
-  std::atomic<bool> stop{false};
   auto st = (*client)->Watch(
-      "/api/v1/configmaps?watch=1", [](const WatchEvent&) { return true; }, stop);
+      "/api/v1/configmaps?watch=1", [](const WatchEvent&) { return true; }, std::stop_token{});
   EXPECT_TRUE(st.ok()) << st.error();
   EXPECT_EQ(server.Seen().back(), "Bearer third");
 }

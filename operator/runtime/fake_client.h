@@ -1,9 +1,11 @@
 #pragma once
 // A scripted kube::Client for unit tests of code built on the client
 // (informers, leader election, reconcilers). Not for anything users run.
+#include <condition_variable>
 #include <deque>
 #include <functional>
 #include <mutex>
+#include <stop_token>
 
 #include "kube/client.h"
 
@@ -43,21 +45,31 @@ class FakeClient : public kube::Client {
   }
 
   Status Watch(const std::string& path, const std::function<bool(const kube::WatchEvent&)>& on_event,
-               const std::atomic<bool>& stop) override {
+               std::stop_token stop) override {
     WatchScript script;
+    bool idle = false;
     {
       std::lock_guard<std::mutex> lock(mu_);
       watch_paths_.push_back(path);
       if (watches_.empty()) {
-        // Nothing scripted: behave like an idle watch that ends when stopped.
-        script.result = Error{"no more scripted watches"};
+        idle = true;
       } else {
         script = std::move(watches_.front());
         watches_.pop_front();
       }
     }
+    if (idle) {
+      // Nothing scripted: an idle watch that ends when stopped, as the real
+      // client's does. A token that can never stop would block forever.
+      if (!stop.stop_possible()) return Error{"no more scripted watches"};
+      std::mutex mu;
+      std::condition_variable_any cv;
+      std::unique_lock<std::mutex> lock(mu);
+      cv.wait(lock, stop, [] { return false; });
+      return OkStatus();
+    }
     for (const auto& ev : script.events) {
-      if (stop.load() || !on_event(ev)) return OkStatus();
+      if (stop.stop_requested() || !on_event(ev)) return OkStatus();
     }
     return script.result;
   }

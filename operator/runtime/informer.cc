@@ -2,20 +2,12 @@
 
 #include <chrono>
 #include <random>
-#include <thread>
 
 #include "herald/log.h"
+#include "runtime/stop.h"
 
 namespace herald::runtime {
 namespace {
-
-// Sleeps up to `d` but wakes early when `stop` flips, so shutdown is prompt.
-void SleepUnlessStopped(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
-  auto until = std::chrono::steady_clock::now() + d;
-  while (!stop.load() && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(50));
-  }
-}
 
 std::chrono::milliseconds Jittered(std::chrono::milliseconds base) {
   static thread_local std::mt19937 rng{std::random_device{}()};
@@ -89,7 +81,7 @@ std::string Informer::ListAndReplace() {
   for (const auto& [o, n] : updated) {
     if (handlers_.on_update) handlers_.on_update(o, n);
   }
-  synced_ = true;
+  if (!synced_.exchange(true) && on_synced_) on_synced_();
   return list->resource_version;
 }
 
@@ -115,7 +107,7 @@ void Informer::Apply(const std::string& type, const nlohmann::json& obj) {
   }
 }
 
-bool Informer::WatchOnce(std::string* rv, const std::atomic<bool>& stop, bool* broken) {
+bool Informer::WatchOnce(std::string* rv, const std::stop_token& stop, bool* broken) {
   std::string q =
       path_ + "?watch=1&allowWatchBookmarks=true&timeoutSeconds=300&resourceVersion=" + kube::UrlEncode(*rv);
   if (!selector_.empty()) q += "&labelSelector=" + kube::UrlEncode(selector_);
@@ -134,7 +126,7 @@ bool Informer::WatchOnce(std::string* rv, const std::atomic<bool>& stop, bool* b
         std::string new_rv = ev.object.value("metadata", nlohmann::json::object()).value("resourceVersion", "");
         if (!new_rv.empty()) *rv = new_rv;
         if (ev.type != "BOOKMARK") Apply(ev.type, ev.object);
-        return !stop.load();
+        return !stop.stop_requested();
       },
       stop);
   *broken = false;
@@ -149,11 +141,11 @@ bool Informer::WatchOnce(std::string* rv, const std::atomic<bool>& stop, bool* b
   return !need_relist;
 }
 
-void Informer::Run(const std::atomic<bool>& stop) {
+void Informer::Run(std::stop_token stop) {
   std::chrono::milliseconds backoff{200};
   const std::chrono::milliseconds max_backoff{30000};
   std::string rv;
-  while (!stop.load()) {
+  while (!stop.stop_requested()) {
     if (rv.empty()) {
       bool first = !synced_.load();
       rv = ListAndReplace();
@@ -162,7 +154,7 @@ void Informer::Run(const std::atomic<bool>& stop) {
         log::Info("relisted", {{"resource", path_}, {"resourceVersion", rv}, {"relists", relists_.load()}});
       }
       if (rv.empty()) {
-        SleepUnlessStopped(Jittered(backoff), stop);
+        WaitForStop(stop, Jittered(backoff));
         backoff = std::min(backoff * 2, max_backoff);
         continue;
       }
@@ -176,7 +168,7 @@ void Informer::Run(const std::atomic<bool>& stop) {
       continue;
     }
     if (broken) {
-      SleepUnlessStopped(Jittered(backoff), stop);
+      WaitForStop(stop, Jittered(backoff));
       backoff = std::min(backoff * 2, max_backoff);
     } else {
       backoff = std::chrono::milliseconds(200);

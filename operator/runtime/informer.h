@@ -11,6 +11,7 @@
 #include <mutex>
 #include <nlohmann/json.hpp>
 #include <optional>
+#include <stop_token>
 #include <string>
 #include <vector>
 
@@ -42,8 +43,13 @@ class Informer final : public Store {
   // namespaces) or a namespaced collection; `label_selector` may be empty.
   Informer(kube::Client& client, std::string collection_path, std::string label_selector, InformerHandlers handlers);
 
-  // Runs until `stop` is true. Never returns early on errors: it logs and retries.
-  void Run(const std::atomic<bool>& stop);
+  // Runs until a stop is requested. Never returns early on errors: it logs
+  // and retries.
+  void Run(std::stop_token stop);
+  // Called once, on the informer's thread, right after HasSynced() becomes
+  // true, so a caller can wait for the caches on a condition variable
+  // instead of polling HasSynced(). Set it before Run.
+  void OnSynced(std::function<void()> notify) { on_synced_ = std::move(notify); }
 
   // True once the first list has been loaded into the cache.
   [[nodiscard]] bool HasSynced() const { return synced_.load(); }
@@ -56,13 +62,14 @@ class Informer final : public Store {
   // Returns the resourceVersion to watch from, or "" on failure.
   std::string ListAndReplace();
   // Returns false when a relist is needed (410/ERROR), true to resume watching.
-  bool WatchOnce(std::string* resource_version, const std::atomic<bool>& stop, bool* broken);
+  bool WatchOnce(std::string* resource_version, const std::stop_token& stop, bool* broken);
   void Apply(const std::string& type, const nlohmann::json& obj);
 
   kube::Client& client_;
   std::string path_;
   std::string selector_;
   InformerHandlers handlers_;
+  std::function<void()> on_synced_;
   mutable std::mutex mu_;
   std::map<std::string, nlohmann::json> cache_;
   std::atomic<bool> synced_{false};

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <stop_token>
 #include <thread>
 
 #include "runtime/fake_client.h"
@@ -51,10 +52,10 @@ TEST(Informer, ListsThenAppliesWatchEventsAndResumesFromLastVersion) {
                      [&](const json&, const json& n) { record("update " + ObjectKey(n)); },
                      [&](const json& o) { record("delete " + ObjectKey(o)); }};
   Informer inf(c, "/api/v1/configmaps", "", h);
-  std::atomic<bool> stop{false};
-  std::thread t([&] { inf.Run(stop); });
+  std::stop_source stop;
+  std::thread t([&] { inf.Run(stop.get_token()); });
   ASSERT_TRUE(Eventually([&] { return c.watch_paths().size() >= 3; }));
-  stop = true;
+  stop.request_stop();
   t.join();
 
   EXPECT_EQ(lists, 1) << "a broken connection must resume the watch, not relist";
@@ -87,10 +88,10 @@ TEST(Informer, GoneRelistsAndReportsWhatChangedMeanwhile) {
                {[&](const json& o) { record("add " + ObjectKey(o)); },
                 [&](const json&, const json& n) { record("update " + ObjectKey(n)); },
                 [&](const json& o) { record("delete " + ObjectKey(o)); }});
-  std::atomic<bool> stop{false};
-  std::thread t([&] { inf.Run(stop); });
+  std::stop_source stop;
+  std::thread t([&] { inf.Run(stop.get_token()); });
   ASSERT_TRUE(Eventually([&] { return inf.Relists() == 1 && c.watch_paths().size() >= 2; }));
-  stop = true;
+  stop.request_stop();
   t.join();
   std::vector<std::string> want{"add ns/a", "add ns/b", "delete ns/b", "add ns/c", "update ns/a"};
   EXPECT_EQ(seen, want);
@@ -105,13 +106,56 @@ TEST(Informer, ListFailureRetriesUntilItSucceeds) {
     return kube::Response{200, ListBody({}, "5"), ""};
   };
   Informer inf(c, "/x", "app=herald", {});
-  std::atomic<bool> stop{false};
-  std::thread t([&] { inf.Run(stop); });
+  std::stop_source stop;
+  std::thread t([&] { inf.Run(stop.get_token()); });
   ASSERT_TRUE(Eventually([&] { return inf.HasSynced(); }));
-  stop = true;
+  stop.request_stop();
   t.join();
   EXPECT_EQ(calls.load(), 3);
   EXPECT_NE(c.sent()[0].find("labelSelector=app%3Dherald"), std::string::npos) << c.sent()[0];
+}
+
+TEST(Informer, OnSyncedIsCalledOnceAfterTheFirstListOnly) {
+  FakeClient c;
+  c.on_send = [&](const std::string&, const std::string&, const std::string&) -> Result<kube::Response> {
+    return kube::Response{200, ListBody({Obj("a", "10")}, "10"), ""};
+  };
+  // Two relists after the first list: the callback is for the first only.
+  c.PushWatch({{{"ERROR", {{"kind", "Status"}, {"code", 410}, {"reason", "Expired"}}}}, OkStatus()});
+  c.PushWatch({{{"ERROR", {{"kind", "Status"}, {"code", 410}, {"reason", "Expired"}}}}, OkStatus()});
+  Informer inf(c, "/x", "", {});
+  std::atomic<int> notified{0};
+  std::atomic<bool> synced_when_notified{false};
+  inf.OnSynced([&] {
+    synced_when_notified = inf.HasSynced();
+    ++notified;
+  });
+  std::stop_source stop;
+  std::thread t([&] { inf.Run(stop.get_token()); });
+  ASSERT_TRUE(Eventually([&] { return inf.Relists() == 2 && c.watch_paths().size() >= 3; }));
+  stop.request_stop();
+  t.join();
+  EXPECT_EQ(notified.load(), 1);
+  EXPECT_TRUE(synced_when_notified.load()) << "HasSynced() must already be true for whoever is woken";
+}
+
+TEST(Informer, StopEndsABackoffAtOnce) {
+  FakeClient c;
+  std::atomic<int> calls{0};
+  c.on_send = [&](const std::string&, const std::string&, const std::string&) -> Result<kube::Response> {
+    ++calls;
+    return kube::Response{500, nullptr, "boom"};
+  };
+  Informer inf(c, "/x", "", {});
+  std::stop_source stop;
+  std::thread t([&] { inf.Run(stop.get_token()); });
+  // After 4 failures (backoffs of about 0.2, 0.4, 0.8 s) the next backoff
+  // is at least 0.8 s: the informer is waiting when the stop comes.
+  ASSERT_TRUE(Eventually([&] { return calls.load() >= 4; }));
+  auto start = std::chrono::steady_clock::now();
+  stop.request_stop();
+  t.join();
+  EXPECT_LT(std::chrono::steady_clock::now() - start, std::chrono::milliseconds(500));
 }
 
 }  // namespace

@@ -1,22 +1,15 @@
 #include "runtime/leader_election.h"
 
 #include <ctime>
-#include <thread>
 
 #include "herald/log.h"
 #include "herald/timefmt.h"
+#include "runtime/stop.h"
 
 namespace herald::runtime {
 namespace {
 
 const kube::Resource kLeases{"coordination.k8s.io", "v1", "leases", true};
-
-void SleepUnlessStopped(std::chrono::milliseconds d, const std::atomic<bool>& stop) {
-  auto until = std::chrono::steady_clock::now() + d;
-  while (!stop.load() && std::chrono::steady_clock::now() < until) {
-    std::this_thread::sleep_for(std::chrono::milliseconds(20));
-  }
-}
 
 }  // namespace
 
@@ -92,21 +85,20 @@ bool LeaderElector::TryAcquireOrRenew() {
   return ok;
 }
 
-bool LeaderElector::Acquire(const std::atomic<bool>& stop) {
+bool LeaderElector::Acquire(std::stop_token stop) {
   log::Info("leader election: waiting for the lease",
             {{"lease", cfg_.lease_namespace + "/" + cfg_.lease_name}, {"identity", cfg_.identity}});
-  while (!stop.load()) {
+  while (!stop.stop_requested()) {
     if (TryAcquireOrRenew()) return true;
-    SleepUnlessStopped(cfg_.retry_period, stop);
+    if (WaitForStop(stop, cfg_.retry_period)) break;
   }
   return false;
 }
 
-bool LeaderElector::HoldUntil(const std::atomic<bool>& stop) {
+bool LeaderElector::HoldUntil(std::stop_token stop) {
   auto last_renew = std::chrono::steady_clock::now();
-  while (!stop.load()) {
-    SleepUnlessStopped(cfg_.retry_period, stop);
-    if (stop.load()) break;
+  while (!stop.stop_requested()) {
+    if (WaitForStop(stop, cfg_.retry_period)) break;
     if (TryAcquireOrRenew()) {
       last_renew = std::chrono::steady_clock::now();
     } else if (std::chrono::steady_clock::now() - last_renew > cfg_.renew_deadline) {

@@ -9,6 +9,7 @@
 #include <atomic>
 #include <chrono>
 #include <functional>
+#include <stop_token>
 #include <string>
 
 #include "kube/client.h"
@@ -28,13 +29,13 @@ class LeaderElector {
  public:
   LeaderElector(kube::Client& client, LeaderElectionConfig config);
 
-  // Blocks until leadership is acquired (returns true) or `stop` is set
-  // (returns false).
-  [[nodiscard]] bool Acquire(const std::atomic<bool>& stop);
-  // Renews until `stop` is set (returns true after releasing the lease) or
+  // Blocks until leadership is acquired (returns true) or a stop is
+  // requested (returns false).
+  [[nodiscard]] bool Acquire(std::stop_token stop);
+  // Renews until a stop is requested (returns true after releasing the lease) or
   // until the lease could not be renewed within renewDeadline (returns false:
   // leadership is lost and the caller must stop reconciling at once).
-  [[nodiscard]] bool HoldUntil(const std::atomic<bool>& stop);
+  [[nodiscard]] bool HoldUntil(std::stop_token stop);
   // Gives the lease up (holder cleared) if we still hold it. Best effort.
   void Release();
 

@@ -1,0 +1,200 @@
+// The manager's lifecycle against a scripted API server (FakeClient) and
+// FakeTopicAdmin, with no channels: cache sync, stop, and leadership. What
+// these check is that every wait ends on its event (a sync, a stop, a lost
+// lease) and not on the manager's next periodic turn, 5 s away.
+#include "controller/manager.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <condition_variable>
+#include <future>
+#include <mutex>
+#include <thread>
+
+#include "operator/kafka/fake_topic_admin.h"
+#include "runtime/fake_client.h"
+
+namespace herald::controller {
+namespace {
+
+using nlohmann::json;
+using namespace std::chrono_literals;
+using Clock = std::chrono::steady_clock;
+
+constexpr const char* kLeasePath =
+    "/apis/coordination.k8s.io/v1/namespaces/herald-system/leases/herald-operator-leader";
+
+template <typename Pred>
+bool Eventually(Pred p, std::chrono::milliseconds within = 10s) {
+  const auto deadline = Clock::now() + within;
+  while (Clock::now() < deadline) {
+    if (p()) return true;
+    std::this_thread::sleep_for(5ms);
+  }
+  return p();
+}
+
+// Lists answer empty; an unscripted watch idles until stopped (FakeClient).
+// The Lease lives in `lease` (null: none) unless `lease_down` makes every
+// Lease request fail, as when the API server is unreachable.
+struct FakeApi {
+  runtime::testing::FakeClient client;
+  std::mutex mu;
+  json lease;
+  bool lease_down = false;
+  int lease_version = 0;
+
+  FakeApi() {
+    client.on_send = [this](const std::string& method, const std::string& path,
+                            const std::string& body) -> Result<kube::Response> {
+      if (path.rfind("/apis/coordination.k8s.io/", 0) == 0) return Lease(method, body);
+      if (method == "GET")
+        return kube::Response{200, {{"items", json::array()}, {"metadata", {{"resourceVersion", "1"}}}}, ""};
+      return kube::Response{404, nullptr, ""};
+    };
+  }
+
+  Result<kube::Response> Lease(const std::string& method, const std::string& body) {
+    std::lock_guard<std::mutex> lock(mu);
+    if (lease_down) return Error{"connection refused"};
+    if (method == "GET") {
+      if (lease.is_null()) return kube::Response{404, nullptr, ""};
+      return kube::Response{200, lease, ""};
+    }
+    lease = json::parse(body);
+    lease["metadata"]["resourceVersion"] = std::to_string(++lease_version);
+    return kube::Response{method == "POST" ? 201 : 200, lease, ""};
+  }
+
+  std::string Holder() {
+    std::lock_guard<std::mutex> lock(mu);
+    return lease.is_null() ? "" : lease["spec"].value("holderIdentity", "");
+  }
+};
+
+ManagerOptions Options(bool leader_elect) {
+  ManagerOptions o;
+  o.channel_workers = 1;
+  o.leader_elect = leader_elect;
+  o.leader.lease_namespace = "herald-system";
+  o.leader.identity = "me";
+  return o;
+}
+
+// Runs the manager on a thread; the future is its exit code.
+struct Running {
+  std::stop_source stop;
+  std::future<int> rc;
+  explicit Running(Manager& m) {
+    rc = std::async(std::launch::async, [&m, token = stop.get_token()] { return m.Run(token); });
+  }
+  ~Running() {
+    stop.request_stop();
+    if (rc.valid()) rc.wait();
+  }
+};
+
+TEST(Manager, ReadyAsSoonAsTheLastCacheSyncsAndStopsAtOnce) {
+  FakeApi api;
+  // The templates list is held back: readiness must follow its answer at once.
+  std::mutex gate_mu;
+  std::condition_variable gate_cv;
+  bool open = false;
+  auto answer = api.client.on_send;
+  api.client.on_send = [&](const std::string& method, const std::string& path, const std::string& body) {
+    if (path.find("/templates?") != std::string::npos) {
+      std::unique_lock<std::mutex> lock(gate_mu);
+      gate_cv.wait(lock, [&] { return open; });
+    }
+    return answer(method, path, body);
+  };
+  kafka::FakeTopicAdmin admin;
+  Manager m(api.client, admin, Options(false), std::make_shared<prometheus::Registry>());
+  Running run(m);
+  ASSERT_TRUE(Eventually([&] { return m.Readiness() == "informer caches not synced yet"; }));
+
+  auto released = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(gate_mu);
+    open = true;
+  }
+  gate_cv.notify_all();
+  ASSERT_TRUE(Eventually([&] { return m.Readiness().empty(); })) << m.Readiness();
+  EXPECT_LT(Clock::now() - released, 1s);
+  EXPECT_EQ(m.Liveness(), "");
+
+  // Watches idle, the loop waits for its next 5 s turn: a stop ends both.
+  auto stopped = Clock::now();
+  run.stop.request_stop();
+  ASSERT_EQ(run.rc.wait_for(10s), std::future_status::ready);
+  EXPECT_LT(Clock::now() - stopped, 1s);
+  EXPECT_EQ(run.rc.get(), 0);
+}
+
+TEST(Manager, LosingTheLeaseEndsRunWithOneWithinTheRenewDeadline) {
+  FakeApi api;
+  kafka::FakeTopicAdmin admin;
+  ManagerOptions o = Options(true);
+  o.leader.renew_deadline = 300ms;
+  o.leader.retry_period = 100ms;
+  Manager m(api.client, admin, o, std::make_shared<prometheus::Registry>());
+  Running run(m);
+  ASSERT_TRUE(Eventually([&] { return api.Holder() == "me" && m.Readiness().empty(); })) << m.Readiness();
+
+  auto down = Clock::now();
+  {
+    std::lock_guard<std::mutex> lock(api.mu);
+    api.lease_down = true;
+  }
+  ASSERT_EQ(run.rc.wait_for(10s), std::future_status::ready);
+  // Renewals fail for the renew deadline (plus one retry period); the loop
+  // must hear of it then, not at its next turn.
+  EXPECT_LT(Clock::now() - down, 300ms + 100ms + 1s);
+  EXPECT_EQ(run.rc.get(), 1);
+}
+
+TEST(Manager, AStandbyIsReadyAndStopsAtOnceWithoutTouchingTheLease) {
+  FakeApi api;
+  api.lease = {
+      {"apiVersion", "coordination.k8s.io/v1"},
+      {"kind", "Lease"},
+      {"metadata", {{"name", "herald-operator-leader"}, {"namespace", "herald-system"}, {"resourceVersion", "1"}}},
+      {"spec", {{"holderIdentity", "someone-else"}, {"leaseDurationSeconds", 15}}}};
+  kafka::FakeTopicAdmin admin;
+  // The default 2 s retry period: the stop must cut that wait short.
+  Manager m(api.client, admin, Options(true), std::make_shared<prometheus::Registry>());
+  Running run(m);
+  ASSERT_TRUE(Eventually([&] {
+    auto sent = api.client.sent();
+    return std::count(sent.begin(), sent.end(), std::string("GET ") + kLeasePath) >= 1;
+  }));
+  EXPECT_EQ(m.Readiness(), "");
+  EXPECT_EQ(m.Liveness(), "");
+
+  auto stopped = Clock::now();
+  run.stop.request_stop();
+  ASSERT_EQ(run.rc.wait_for(10s), std::future_status::ready);
+  EXPECT_LT(Clock::now() - stopped, 1s);
+  EXPECT_EQ(run.rc.get(), 0);
+  EXPECT_EQ(api.Holder(), "someone-else");
+  EXPECT_TRUE(api.client.watch_paths().empty()) << "a standby must not run informers";
+}
+
+TEST(Manager, AStopReleasesTheLease) {
+  FakeApi api;
+  kafka::FakeTopicAdmin admin;
+  Manager m(api.client, admin, Options(true), std::make_shared<prometheus::Registry>());
+  Running run(m);
+  ASSERT_TRUE(Eventually([&] { return api.Holder() == "me" && m.Readiness().empty(); })) << m.Readiness();
+  // The holder waits out its 2 s retry period between renewals.
+  auto stopped = Clock::now();
+  run.stop.request_stop();
+  ASSERT_EQ(run.rc.wait_for(10s), std::future_status::ready);
+  EXPECT_LT(Clock::now() - stopped, 1s);
+  EXPECT_EQ(run.rc.get(), 0);
+  EXPECT_EQ(api.Holder(), "");
+}
+
+}  // namespace
+}  // namespace herald::controller
