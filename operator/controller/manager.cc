@@ -272,12 +272,20 @@ struct Manager::Impl {
       }
     };
     const std::string& ns = options.watch_namespace;
-    runtime::Informer channels(
-        client, Collection(kChannels, ns), "",
-        {enqueue_channel, [=](const json&, const json& n) { enqueue_channel(n); }, enqueue_channel});
-    runtime::Informer templates(
-        client, Collection(kTemplates, ns), "",
-        {enqueue_template, [=](const json&, const json& n) { enqueue_template(n); }, enqueue_template});
+    // Our own status writes come back as updates; reconciling again for them
+    // doubles the API calls per channel and changes nothing.
+    runtime::Informer channels(client, Collection(kChannels, ns), "",
+                               {enqueue_channel,
+                                [=](const json& o, const json& n) {
+                                  if (runtime::ChangedBeyondStatus(o, n)) enqueue_channel(n);
+                                },
+                                enqueue_channel});
+    runtime::Informer templates(client, Collection(kTemplates, ns), "",
+                                {enqueue_template,
+                                 [=](const json& o, const json& n) {
+                                   if (runtime::ChangedBeyondStatus(o, n)) enqueue_template(n);
+                                 },
+                                 enqueue_template});
     runtime::Informer deployments(
         client, Collection(kDeployments, ns), "app.kubernetes.io/managed-by=herald-operator",
         {enqueue_owner, [=](const json&, const json& n) { enqueue_owner(n); }, enqueue_owner});

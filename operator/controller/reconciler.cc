@@ -169,12 +169,27 @@ Status DeleteChild(kube::Client& c, const kube::Resource& res, const std::string
   return OkStatus();
 }
 
-// Every other channel in the cache, for FindTopicConflict.
-std::vector<op::Channel> OtherChannels(const runtime::Store& channels, const std::string& ns, const std::string& name) {
+// The other channels in the cache whose topics could clash with this
+// channel's, for FindTopicConflict. The topic name is read straight from each
+// object, and only candidates are parsed: parsing every channel on every
+// reconcile is O(N^2) work at scale.
+std::vector<op::Channel> OtherChannels(const runtime::Store& channels, const op::Channel& channel) {
+  const std::string topic = op::TopicName(channel);
+  const std::string dlq = op::DeadLetterTopicName(topic);
   std::vector<op::Channel> others;
-  for (const auto& o : channels.List()) {
-    if (auto c = op::ParseChannel(o); c && !(c->namespace_name == ns && c->name == name)) others.push_back(*c);
-  }
+  channels.ForEach([&](const json& o) {
+    const json& meta = o.value("metadata", json::object());
+    const std::string ns = meta.value("namespace", ""), name = meta.value("name", "");
+    if (ns == channel.namespace_name && name == channel.name) return;
+    std::string theirs = op::DefaultTopicName(ns, name);
+    if (auto t = o.find("spec"); t != o.end() && t->is_object()) {
+      if (auto k = t->find("kafka"); k != t->end() && k->is_object()) {
+        if (auto n = k->find("topic"); n != k->end() && n->is_string()) theirs = n->get<std::string>();
+      }
+    }
+    if (theirs != topic && theirs != dlq && op::DeadLetterTopicName(theirs) != topic) return;
+    if (auto c = op::ParseChannel(o)) others.push_back(*c);
+  });
   return others;
 }
 
@@ -197,7 +212,7 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
     // A channel that lost a ResourceConflict never created or used the
     // contested topics: they belong to the older channel and stay.
     if (delete_topics) {
-      if (auto conflict = op::FindTopicConflict(*channel, OtherChannels(channels_, ns, name))) {
+      if (auto conflict = op::FindTopicConflict(*channel, OtherChannels(channels_, *channel))) {
         log::Info("keeping topics owned by another channel", {{"resource", key}, {"reason", conflict->message}});
         delete_topics = false;
       }
@@ -247,7 +262,7 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   observed.template_state = op::ObserveTemplate(tmpl ? &*tmpl : nullptr, channel->type);
 
   // --- topics
-  observed.topic_error = op::FindTopicConflict(*channel, OtherChannels(channels_, ns, name));
+  observed.topic_error = op::FindTopicConflict(*channel, OtherChannels(channels_, *channel));
   const bool conflict = observed.topic_error.has_value();
   const op::TopicSpec want_topic = op::DesiredTopic(*channel);
   const op::TopicSpec want_dlq = op::DesiredDeadLetterTopic(*channel);
@@ -289,14 +304,18 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
       }
       const std::string hpa_name = op::ChildName(channel->name);
       if (auto hpa = op::BuildHorizontalPodAutoscaler(*channel)) {
+        absent_.Forget(kHpas.plural, ns, hpa_name);
         if (auto st = ApplyChild(client_, kHpas, *hpa); !st.ok()) return Fail(st.error());
-      } else if (auto st = DeleteChild(client_, kHpas, ns, hpa_name); !st.ok()) {
-        return Fail(st.error());
+      } else if (!absent_.Known(kHpas.plural, ns, hpa_name)) {
+        if (auto st = DeleteChild(client_, kHpas, ns, hpa_name); !st.ok()) return Fail(st.error());
+        absent_.Remember(kHpas.plural, ns, hpa_name);
       }
       if (auto pdb = op::BuildPodDisruptionBudget(*channel)) {
+        absent_.Forget(kPdbs.plural, ns, hpa_name);
         if (auto st = ApplyChild(client_, kPdbs, *pdb); !st.ok()) return Fail(st.error());
-      } else if (auto st = DeleteChild(client_, kPdbs, ns, hpa_name); !st.ok()) {
-        return Fail(st.error());
+      } else if (!absent_.Known(kPdbs.plural, ns, hpa_name)) {
+        if (auto st = DeleteChild(client_, kPdbs, ns, hpa_name); !st.ok()) return Fail(st.error());
+        absent_.Remember(kPdbs.plural, ns, hpa_name);
       }
     } else {
       observed.template_state.ready = false;
@@ -320,24 +339,37 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
 ReconcileResult TemplateReconciler::Reconcile(const std::string& key) {
   auto [ns, name] = SplitKey(key);
   auto cached = templates_.Get(key);
-  // Whatever happened to the template, the channels using it must look again.
-  for (const auto& ch : channels_.List()) {
-    const auto& m = ch["metadata"];
-    if (m.value("namespace", "") == ns && ch["spec"]["templateRef"].value("name", "") == name) {
-      requeue_channel_(ns + "/" + m.value("name", ""));
-    }
+  // Whatever happened to the template, the channels using it must look
+  // again, once its status says so (they read the Ready condition).
+  auto requeue_users = [&] {
+    std::vector<std::string> users;
+    channels_.ForEach([&](const json& ch) {
+      const json& m = ch.value("metadata", json::object());
+      const json& spec = ch.value("spec", json::object());
+      if (m.value("namespace", "") == ns && spec.value("templateRef", json::object()).value("name", "") == name) {
+        users.push_back(ns + "/" + m.value("name", ""));
+      }
+    });
+    for (const auto& k : users) requeue_channel_(k);  // outside the store's lock
+  };
+  if (!cached) {
+    requeue_users();
+    return {};
   }
-  if (!cached) return {};
   const json& obj = *cached;
   int64_t generation = obj["metadata"].value("generation", int64_t{0});
   auto status = op::ComputeTemplateStatus(generation, op::ValidateTemplate(obj.value("spec", json::object())));
   auto previous = op::ConditionsFromObject(obj);
   status.conditions = op::MergeConditions(previous, status.conditions, std::chrono::system_clock::now());
   json desired = op::TemplateStatusObject(ns, name, status);
-  if (obj.value("status", json::object()) == desired["status"]) return {};
+  if (obj.value("status", json::object()) == desired["status"]) {
+    requeue_users();
+    return {};
+  }
   auto r = kube::Apply(client_, kube::ResourcePath(kTemplates, ns, name) + "/status", desired, kFieldManager);
   if (!r) return Fail(r.error());
   EventsForTransitions(client_, obj, previous, status.conditions);
+  requeue_users();
   return {};
 }
 

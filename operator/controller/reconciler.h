@@ -6,7 +6,10 @@
 // only when it changed. Idempotent: running it twice changes nothing.
 #include <chrono>
 #include <functional>
+#include <mutex>
+#include <set>
 #include <string>
+#include <string_view>
 
 #include "kube/client.h"
 #include "operator/core/settings.h"
@@ -36,6 +39,32 @@ class ChannelReconciler {
   runtime::Store& channels_;
   runtime::Store& templates_;
   op::OperatorSettings settings_;
+  // Optional children (HPA, PDB) this process saw deleted or absent, so a
+  // channel without them is not sent a DELETE on every reconcile. Cleared
+  // when the child is applied; a restart forgets it and checks again.
+  class AbsentChildren {
+   public:
+    bool Known(std::string_view kind, const std::string& ns, const std::string& name) const {
+      std::lock_guard lock(mu_);
+      return set_.count(Key(kind, ns, name)) > 0;
+    }
+    void Remember(std::string_view kind, const std::string& ns, const std::string& name) {
+      std::lock_guard lock(mu_);
+      set_.insert(Key(kind, ns, name));
+    }
+    void Forget(std::string_view kind, const std::string& ns, const std::string& name) {
+      std::lock_guard lock(mu_);
+      set_.erase(Key(kind, ns, name));
+    }
+
+   private:
+    static std::string Key(std::string_view kind, const std::string& ns, const std::string& name) {
+      return std::string(kind) + "/" + ns + "/" + name;
+    }
+    mutable std::mutex mu_;
+    std::set<std::string> set_;
+  };
+  AbsentChildren absent_;
 };
 
 class TemplateReconciler {

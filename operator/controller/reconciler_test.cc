@@ -40,6 +40,10 @@ class MapStore final : public runtime::Store {
     for (const auto& [k, v] : objects_) out.push_back(v);
     return out;
   }
+  void ForEach(const std::function<void(const json&)>& visit) const override {
+    std::lock_guard lock(mu_);
+    for (const auto& [k, v] : objects_) visit(v);
+  }
   void Put(const json& obj) {
     std::lock_guard lock(mu_);
     objects_[runtime::ObjectKey(obj)] = obj;
@@ -317,6 +321,36 @@ TEST_F(ChannelReconcilerTest, ReadyOnlyOnceTheDeploymentIsAvailableThenIdempoten
   EXPECT_EQ(kafka_.Requests()[0].call, "DescribeTopics");
 }
 
+// A channel without autoscaling and with one worker has no HPA and no PDB:
+// the first pass makes sure (DELETE, 404 is fine), later passes do not ask
+// again, until the channel wants one and then stops wanting it.
+TEST_F(ChannelReconcilerTest, AbsentOptionalChildrenAreNotDeletedOnEveryPass) {
+  json ch = op::fixtures::SampleChannelJson();
+  ch["spec"]["workers"].erase("autoscaling");
+  ch["spec"]["workers"]["replicas"] = 1;
+  channels_.Put(ch);
+  ChannelReconciler rec(api_.client, kafka_, channels_, templates_, settings_);
+  ASSERT_TRUE(rec.Reconcile("team-a/ops-alerts").ok);
+  EXPECT_EQ(api_.Count("DELETE", ""), 2u) << "HPA and PDB checked once";
+  ASSERT_TRUE(rec.Reconcile("team-a/ops-alerts").ok);
+  ASSERT_TRUE(rec.Reconcile("team-a/ops-alerts").ok);
+  EXPECT_EQ(api_.Count("DELETE", ""), 2u) << "not asked again";
+
+  channels_.Edit("team-a/ops-alerts", [](json& o) {
+    o["spec"]["workers"]["replicas"] = 3;
+    o["metadata"]["generation"] = 2;
+  });
+  ASSERT_TRUE(rec.Reconcile("team-a/ops-alerts").ok);
+  EXPECT_EQ(api_.Count("PATCH", "/apis/policy/v1/namespaces/team-a/poddisruptionbudgets/"), 1u);
+  channels_.Edit("team-a/ops-alerts", [](json& o) {
+    o["spec"]["workers"]["replicas"] = 1;
+    o["metadata"]["generation"] = 3;
+  });
+  ASSERT_TRUE(rec.Reconcile("team-a/ops-alerts").ok);
+  EXPECT_EQ(api_.Count("DELETE", "/apis/policy/v1/namespaces/team-a/poddisruptionbudgets/"), 2u)
+      << "the PDB it applied is deleted again";
+}
+
 TEST_F(ChannelReconcilerTest, PartitionIncreaseAndRetentionChangeReachTheBroker) {
   channels_.Put(op::fixtures::SampleChannelJson());
   ReconcileToReady();
@@ -578,6 +612,19 @@ TEST_F(TemplateReconcilerTest, ValidTemplateIsReadyAndItsChannelsLookAgain) {
   size_t patches = api_.Count("PATCH", kTemplatePath);
   ASSERT_TRUE(Reconcile().ok);
   EXPECT_EQ(api_.Count("PATCH", kTemplatePath), patches) << "unchanged status is not written again";
+}
+
+// Channels read the Template's Ready condition, so they are requeued after
+// it is written (its own status write no longer requeues the Template).
+TEST_F(TemplateReconcilerTest, ChannelsAreRequeuedAfterTheStatusIsWritten) {
+  templates_.Put(TemplateJson());
+  channels_.Put(op::fixtures::SampleChannelJson());
+  std::vector<std::string> seen;
+  TemplateReconciler r(api_.client, templates_, channels_,
+                       [&](const std::string&) { seen.push_back(Cond(Template(), "Ready")); });
+  ASSERT_TRUE(r.Reconcile("team-a/quota-exceeded").ok);
+  ASSERT_FALSE(seen.empty());
+  EXPECT_EQ(seen.back(), "True/Valid") << "the channel would see a Template not checked yet";
 }
 
 TEST_F(TemplateReconcilerTest, BrokenTemplateIsNotReadyWithTheErrorLocation) {

@@ -46,6 +46,23 @@ std::vector<nlohmann::json> Informer::List() const {
   return out;
 }
 
+void Informer::ForEach(const std::function<void(const nlohmann::json&)>& visit) const {
+  std::lock_guard<std::mutex> lock(mu_);
+  for (const auto& [k, v] : cache_) visit(v);
+}
+
+bool ChangedBeyondStatus(const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
+  static const nlohmann::json kNone;
+  const auto& a = old_obj.contains("metadata") ? old_obj["metadata"] : kNone;
+  const auto& b = new_obj.contains("metadata") ? new_obj["metadata"] : kNone;
+  for (const char* field : {"generation", "deletionTimestamp", "finalizers", "labels", "annotations"}) {
+    const auto& x = a.is_object() && a.contains(field) ? a[field] : kNone;
+    const auto& y = b.is_object() && b.contains(field) ? b[field] : kNone;
+    if (x != y) return true;
+  }
+  return false;
+}
+
 std::string Informer::ListAndReplace() {
   auto list = kube::ListAll(client_, path_, selector_);
   if (!list) {

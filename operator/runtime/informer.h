@@ -35,7 +35,16 @@ class Store {
   virtual ~Store() = default;
   [[nodiscard]] virtual std::optional<nlohmann::json> Get(const std::string& key) const = 0;
   [[nodiscard]] virtual std::vector<nlohmann::json> List() const = 0;
+  // Visits every cached object without copying it (List copies all of them,
+  // which turns a per-reconcile scan into O(N^2) copies at a thousand
+  // channels). `visit` must not call back into the store.
+  virtual void ForEach(const std::function<void(const nlohmann::json&)>& visit) const = 0;
 };
+
+// True when an update changed more than the status (and resourceVersion,
+// managedFields): the spec (generation), deletion, finalizers, labels or
+// annotations. A reconciler's own status write then does not requeue it.
+[[nodiscard]] bool ChangedBeyondStatus(const nlohmann::json& old_obj, const nlohmann::json& new_obj);
 
 class Informer final : public Store {
  public:
@@ -55,6 +64,7 @@ class Informer final : public Store {
   [[nodiscard]] bool HasSynced() const { return synced_.load(); }
   [[nodiscard]] std::optional<nlohmann::json> Get(const std::string& key) const override;
   [[nodiscard]] std::vector<nlohmann::json> List() const override;
+  void ForEach(const std::function<void(const nlohmann::json&)>& visit) const override;
   // Counts relists after the first (for tests and metrics).
   [[nodiscard]] int Relists() const { return relists_.load(); }
 

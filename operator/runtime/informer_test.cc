@@ -31,6 +31,32 @@ bool Eventually(Pred p) {
   return p();
 }
 
+TEST(ChangedBeyondStatus, OnlySpecMetadataAndDeletionCount) {
+  const nlohmann::json base = {
+      {"metadata", {{"name", "a"}, {"generation", 2}, {"resourceVersion", "10"}, {"labels", {{"x", "1"}}}}},
+      {"spec", {{"type", "slack"}}},
+      {"status", {{"observedGeneration", 1}}}};
+  auto with = [&](const std::function<void(nlohmann::json&)>& edit) {
+    nlohmann::json j = base;
+    edit(j);
+    return j;
+  };
+  EXPECT_FALSE(
+      ChangedBeyondStatus(base, with([](auto& j) {
+                            j["status"]["observedGeneration"] = 2;
+                            j["metadata"]["resourceVersion"] = "11";
+                            j["metadata"]["managedFields"] = nlohmann::json::array({{{"manager", "herald-operator"}}});
+                          })))
+      << "a status write alone";
+  EXPECT_TRUE(ChangedBeyondStatus(base, with([](auto& j) { j["metadata"]["generation"] = 3; })));
+  EXPECT_TRUE(
+      ChangedBeyondStatus(base, with([](auto& j) { j["metadata"]["deletionTimestamp"] = "2026-01-01T00:00:00Z"; })));
+  EXPECT_TRUE(ChangedBeyondStatus(base, with([](auto& j) { j["metadata"]["finalizers"] = {"herald.dev/finalizer"}; })));
+  EXPECT_TRUE(ChangedBeyondStatus(base, with([](auto& j) { j["metadata"]["labels"]["x"] = "2"; })));
+  EXPECT_TRUE(ChangedBeyondStatus(base, with([](auto& j) { j["metadata"]["annotations"] = {{"a", "b"}}; })));
+  EXPECT_FALSE(ChangedBeyondStatus(nlohmann::json::object(), nlohmann::json::object()));
+}
+
 TEST(Informer, ListsThenAppliesWatchEventsAndResumesFromLastVersion) {
   FakeClient c;
   int lists = 0;
