@@ -169,6 +169,16 @@ Status DeleteChild(kube::Client& c, const kube::Resource& res, const std::string
   return OkStatus();
 }
 
+// A metrics Service made before it became headless keeps its cluster IP,
+// which the API server refuses to change (422): replace it, once.
+Status ApplyMetricsService(kube::Client& c, const json& svc) {
+  auto st = ApplyChild(c, kServices, svc);
+  if (st.ok() || st.error().find("HTTP 422") == std::string::npos) return st;
+  const json& meta = svc["metadata"];
+  if (auto d = DeleteChild(c, kServices, meta["namespace"], meta["name"]); !d.ok()) return d;
+  return ApplyChild(c, kServices, svc);
+}
+
 // The other channels in the cache whose topics could clash with this
 // channel's, for FindTopicConflict. The topic name is read straight from each
 // object, and only candidates are parsed: parsing every channel on every
@@ -299,7 +309,7 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
       std::string hash = op::ConfigHash(*yaml, kafka_properties);
       for (auto st : {ApplyChild(client_, kConfigMaps, op::BuildConfigMap(*channel, *yaml)),
                       ApplyChild(client_, kDeployments, op::BuildDeployment(*channel, settings_, hash)),
-                      ApplyChild(client_, kServices, op::BuildMetricsService(*channel))}) {
+                      ApplyMetricsService(client_, op::BuildMetricsService(*channel))}) {
         if (!st.ok()) return Fail(st.error());
       }
       const std::string hpa_name = op::ChildName(channel->name);

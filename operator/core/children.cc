@@ -237,8 +237,12 @@ std::optional<json> BuildPodDisruptionBudget(const Channel& channel) {
 
 json BuildMetricsService(const Channel& channel) {
   json svc = Object("v1", "Service", channel, ChildName(channel.name));
+  // Headless: Prometheus scrapes the pods behind it, nothing needs a virtual
+  // IP, and a thousand channels would otherwise take a thousand addresses
+  // from the cluster's service range (the local stack's /24 ran out at 254).
   svc["spec"] = {
       {"type", "ClusterIP"},
+      {"clusterIP", "None"},
       {"selector", SelectorLabels(channel)},
       {"ports", {{{"name", "metrics"}, {"port", kMetricsPort}, {"targetPort", "metrics"}, {"protocol", "TCP"}}}},
   };

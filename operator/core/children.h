@@ -58,7 +58,7 @@ inline constexpr int64_t kShutdownMarginSeconds = 5;
 // the channel is not suspended, else nullopt.
 [[nodiscard]] std::optional<nlohmann::json> BuildPodDisruptionBudget(const Channel& channel);
 
-// Returns the ClusterIP Service ChildName(channel) exposing port 8080
+// Returns the headless Service ChildName(channel) exposing port 8080
 // "metrics" of the workers, for Prometheus.
 [[nodiscard]] nlohmann::json BuildMetricsService(const Channel& channel);
 

@@ -206,8 +206,7 @@ TEST(BuildDeploymentTest, SmtpSecretVolumes) {
   j["spec"]["email"]["smtp"]["caSecretRef"] = {{"name", "smtp"}, {"key", "ca.crt"}};
   const json d = BuildDeployment(MustParse(j), Settings(), "h");
   const json& volumes = d["spec"]["template"]["spec"]["volumes"];
-  EXPECT_EQ(FindByName(volumes, "smtp")["secret"],
-            json::parse(R"({"secretName":"smtp","defaultMode":288,
+  EXPECT_EQ(FindByName(volumes, "smtp")["secret"], json::parse(R"({"secretName":"smtp","defaultMode":288,
                             "items":[{"key":"username","path":"username"},{"key":"password","path":"password"}]})"));
   EXPECT_EQ(FindByName(volumes, "smtp-ca")["secret"],
             json::parse(R"({"secretName":"smtp","defaultMode":288,"items":[{"key":"ca.crt","path":"ca.crt"}]})"));
@@ -304,6 +303,7 @@ TEST(BuildMetricsServiceTest, Port) {
   EXPECT_EQ(svc["spec"]["ports"],
             json::parse(R"([{"name":"metrics","port":8080,"targetPort":"metrics","protocol":"TCP"}])"));
   EXPECT_EQ(svc["spec"]["selector"]["app.kubernetes.io/name"], "herald-sidecar");
+  EXPECT_EQ(svc["spec"]["clusterIP"], "None") << "headless: no service IP per channel";
 }
 
 TEST(BuildKafkaPropertiesSecretTest, Data) {
