@@ -113,21 +113,33 @@ class ChannelConditionMetrics {
                     .Help("1 when the NotificationChannel condition is True, else 0 (channel=namespace/name)")
                     .Register(r)) {}
 
-  void Update(const std::vector<json>& channels) {
+  void Update(const runtime::Store& channels) {
     std::map<std::pair<std::string, std::string>, double> want;
-    for (const auto& c : channels) {
+    channels.ForEach([&](const json& c) {
       const std::string key = runtime::ObjectKey(c);
       // Every type is present from the start: a channel the operator has not
       // reported on yet is not ready.
       for (auto t : {op::kTypeReady, op::kTypeTopicReady, op::kTypeWorkersReady, op::kTypeTemplateReady}) {
         want[{key, std::string(t)}] = 0;
       }
-      const json status = c.value("status", json::object());
-      for (const auto& cond : status.value("conditions", json::array())) {
+      // By reference: json::value() copies, and this runs every 5 s over
+      // every channel.
+      auto status = c.find("status");
+      if (status == c.end() || !status->is_object()) return;
+      auto conditions = status->find("conditions");
+      if (conditions == status->end() || !conditions->is_array()) return;
+      for (const auto& cond : *conditions) {
+        if (!cond.is_object()) continue;
         auto it = want.find({key, cond.value("type", "")});
         if (it != want.end()) it->second = cond.value("status", "") == op::kConditionTrue ? 1 : 0;
       }
-    }
+    });
+    Set(want);
+  }
+  void Clear() { Set({}); }
+
+ private:
+  void Set(const std::map<std::pair<std::string, std::string>, double>& want) {
     for (auto it = series_.begin(); it != series_.end();) {
       if (want.count(it->first)) {
         ++it;
@@ -145,7 +157,6 @@ class ChannelConditionMetrics {
     }
   }
 
- private:
   prometheus::Family<prometheus::Gauge>& family_;
   std::map<std::pair<std::string, std::string>, prometheus::Gauge*> series_;
 };
@@ -292,6 +303,21 @@ struct Manager::Impl {
     runtime::Informer configmaps(client, Collection(kConfigMaps, ns), "app.kubernetes.io/managed-by=herald-operator",
                                  {nullptr, [=](const json&, const json& n) { enqueue_owner(n); }, enqueue_owner});
 
+    // The children's informers only route events to their channel (the
+    // reconciler reads what it needs with a GET), so their caches keep the
+    // metadata and, for Deployments, the status: a ConfigMap's data (the
+    // whole sidecar configuration) and a Deployment's spec would otherwise
+    // be most of the operator's memory at a thousand channels.
+    deployments.SetTransform([](json& o) {
+      for (auto it = o.begin(); it != o.end();) {
+        it = it.key() == "metadata" || it.key() == "status" || it.key() == "kind" ? std::next(it) : o.erase(it);
+      }
+    });
+    configmaps.SetTransform([](json& o) {
+      o.erase("data");
+      o.erase("binaryData");
+    });
+
     ChannelReconciler channel_rec(client, topics, channels, templates, options.settings);
     TemplateReconciler template_rec(client, templates, channels,
                                     [this](const std::string& k) { channel_queue.Add(k); });
@@ -346,7 +372,7 @@ struct Manager::Impl {
       // inside Liveness()'s 60 s.
       Beat();
       if (std::chrono::steady_clock::now() >= next_conditions) {
-        condition_metrics.Update(channels.List());
+        condition_metrics.Update(channels);
         next_conditions = std::chrono::steady_clock::now() + 5s;
       }
       if (std::chrono::steady_clock::now() >= next_resync) {
@@ -366,7 +392,7 @@ struct Manager::Impl {
     template_queue.ShutDown();
     for (auto& t : threads) t.join();
     if (holder.joinable()) holder.join();  // releases the Lease on a clean stop
-    condition_metrics.Update({});
+    condition_metrics.Clear();
     leader_gauge.Set(0);
     return rc;
   }

@@ -70,7 +70,10 @@ std::string Informer::ListAndReplace() {
     return "";
   }
   std::map<std::string, nlohmann::json> fresh;
-  for (auto& item : list->items) fresh.emplace(ObjectKey(item), std::move(item));
+  for (auto& item : list->items) {
+    Trim(item);
+    fresh.emplace(ObjectKey(item), std::move(item));
+  }
   std::vector<nlohmann::json> added, deleted;
   std::vector<std::pair<nlohmann::json, nlohmann::json>> updated;
   {
@@ -102,7 +105,13 @@ std::string Informer::ListAndReplace() {
   return list->resource_version;
 }
 
-void Informer::Apply(const std::string& type, const nlohmann::json& obj) {
+void Informer::Trim(nlohmann::json& obj) const {
+  if (auto m = obj.find("metadata"); m != obj.end() && m->is_object()) m->erase("managedFields");
+  if (transform_) transform_(obj);
+}
+
+void Informer::Apply(const std::string& type, nlohmann::json obj) {
+  Trim(obj);
   std::string key = ObjectKey(obj);
   std::optional<nlohmann::json> old;
   {

@@ -59,6 +59,11 @@ class Informer final : public Store {
   // true, so a caller can wait for the caches on a condition variable
   // instead of polling HasSynced(). Set it before Run.
   void OnSynced(std::function<void()> notify) { on_synced_ = std::move(notify); }
+  // Trims every object before it is cached and handed to the handlers (what
+  // controller-runtime calls a cache transform): managedFields are always
+  // dropped (nobody reads them and they are often half of an object); a
+  // caller may drop more. Set it before Run.
+  void SetTransform(std::function<void(nlohmann::json&)> transform) { transform_ = std::move(transform); }
 
   // True once the first list has been loaded into the cache.
   [[nodiscard]] bool HasSynced() const { return synced_.load(); }
@@ -73,12 +78,14 @@ class Informer final : public Store {
   std::string ListAndReplace();
   // Returns false when a relist is needed (410/ERROR), true to resume watching.
   bool WatchOnce(std::string* resource_version, const std::stop_token& stop, bool* broken);
-  void Apply(const std::string& type, const nlohmann::json& obj);
+  void Apply(const std::string& type, nlohmann::json obj);
+  void Trim(nlohmann::json& obj) const;
 
   kube::Client& client_;
   std::string path_;
   std::string selector_;
   InformerHandlers handlers_;
+  std::function<void(nlohmann::json&)> transform_;
   std::function<void()> on_synced_;
   mutable std::mutex mu_;
   std::map<std::string, nlohmann::json> cache_;

@@ -96,6 +96,45 @@ TEST(Informer, ListsThenAppliesWatchEventsAndResumesFromLastVersion) {
   EXPECT_EQ(inf.Get("ns/a")->at("metadata").at("resourceVersion"), "12");
 }
 
+// Cached objects lose managedFields, and whatever the caller's transform
+// drops, both from the list and from watch events, before any handler sees
+// them.
+TEST(Informer, TrimsObjectsBeforeCachingThem) {
+  auto fat = [](const std::string& name, const std::string& rv) {
+    json o = Obj(name, rv);
+    o["metadata"]["managedFields"] = json::array({{{"manager", "kubectl"}}});
+    o["data"] = {{"sidecar.yaml", std::string(1000, 'x')}};
+    return o;
+  };
+  FakeClient c;
+  c.on_send = [&](const std::string&, const std::string&, const std::string&) -> Result<kube::Response> {
+    return kube::Response{200, ListBody({fat("a", "10")}, "10"), ""};
+  };
+  c.PushWatch({{{"ADDED", fat("b", "11")}}, OkStatus()});
+  std::mutex mu;
+  std::vector<json> handed;
+  auto keep = [&](const json& o) {
+    std::lock_guard<std::mutex> l(mu);
+    handed.push_back(o);
+  };
+  Informer inf(c, "/api/v1/configmaps", "", {keep, [&](const json&, const json& n) { keep(n); }, keep});
+  inf.SetTransform([](json& o) { o.erase("data"); });
+  std::stop_source stop;
+  std::thread t([&] { inf.Run(stop.get_token()); });
+  ASSERT_TRUE(Eventually([&] { return inf.Get("ns/b").has_value(); }));
+  stop.request_stop();
+  t.join();
+  for (const auto& key : {"ns/a", "ns/b"}) {
+    json o = *inf.Get(key);
+    EXPECT_FALSE(o["metadata"].contains("managedFields")) << key;
+    EXPECT_FALSE(o.contains("data")) << key;
+    EXPECT_EQ(o["metadata"]["namespace"], "ns");
+  }
+  std::lock_guard<std::mutex> l(mu);
+  ASSERT_EQ(handed.size(), 2u);
+  for (const auto& o : handed) EXPECT_FALSE(o.contains("data"));
+}
+
 TEST(Informer, GoneRelistsAndReportsWhatChangedMeanwhile) {
   FakeClient c;
   std::atomic<int> lists{0};
