@@ -93,6 +93,14 @@ struct Running {
     stop.request_stop();
     if (rc.valid()) rc.wait();
   }
+  // Requests a stop and checks that Run returns 0 within a second.
+  void ExpectPromptCleanStop() {
+    auto stopped = Clock::now();
+    stop.request_stop();
+    ASSERT_EQ(rc.wait_for(10s), std::future_status::ready);
+    EXPECT_LT(Clock::now() - stopped, 1s);
+    EXPECT_EQ(rc.get(), 0);
+  }
 };
 
 TEST(Manager, ReadyAsSoonAsTheLastCacheSyncsAndStopsAtOnce) {
@@ -125,11 +133,7 @@ TEST(Manager, ReadyAsSoonAsTheLastCacheSyncsAndStopsAtOnce) {
   EXPECT_EQ(m.Liveness(), "");
 
   // Watches idle, the loop waits for its next 5 s turn: a stop ends both.
-  auto stopped = Clock::now();
-  run.stop.request_stop();
-  ASSERT_EQ(run.rc.wait_for(10s), std::future_status::ready);
-  EXPECT_LT(Clock::now() - stopped, 1s);
-  EXPECT_EQ(run.rc.get(), 0);
+  run.ExpectPromptCleanStop();
 }
 
 TEST(Manager, LosingTheLeaseEndsRunWithOneWithinTheRenewDeadline) {
@@ -172,11 +176,7 @@ TEST(Manager, AStandbyIsReadyAndStopsAtOnceWithoutTouchingTheLease) {
   EXPECT_EQ(m.Readiness(), "");
   EXPECT_EQ(m.Liveness(), "");
 
-  auto stopped = Clock::now();
-  run.stop.request_stop();
-  ASSERT_EQ(run.rc.wait_for(10s), std::future_status::ready);
-  EXPECT_LT(Clock::now() - stopped, 1s);
-  EXPECT_EQ(run.rc.get(), 0);
+  run.ExpectPromptCleanStop();
   EXPECT_EQ(api.Holder(), "someone-else");
   EXPECT_TRUE(api.client.watch_paths().empty()) << "a standby must not run informers";
 }
@@ -188,11 +188,7 @@ TEST(Manager, AStopReleasesTheLease) {
   Running run(m);
   ASSERT_TRUE(Eventually([&] { return api.Holder() == "me" && m.Readiness().empty(); })) << m.Readiness();
   // The holder waits out its 2 s retry period between renewals.
-  auto stopped = Clock::now();
-  run.stop.request_stop();
-  ASSERT_EQ(run.rc.wait_for(10s), std::future_status::ready);
-  EXPECT_LT(Clock::now() - stopped, 1s);
-  EXPECT_EQ(run.rc.get(), 0);
+  run.ExpectPromptCleanStop();
   EXPECT_EQ(api.Holder(), "");
 }
 

@@ -183,20 +183,25 @@ Status ApplyMetricsService(kube::Client& c, const json& svc) {
 // channel's, for FindTopicConflict. The topic name is read straight from each
 // object, and only candidates are parsed: parsing every channel on every
 // reconcile is O(N^2) work at scale.
+// The string at `ptr`, or "" when absent or not a string. Reads in place:
+// json::value() would copy the whole subtree (metadata, spec) of every
+// channel visited.
+std::string StringAt(const json& object, const json::json_pointer& ptr) {
+  if (!object.contains(ptr)) return "";
+  const json& v = object.at(ptr);
+  return v.is_string() ? v.get<std::string>() : "";
+}
+
 std::vector<op::Channel> OtherChannels(const runtime::Store& channels, const op::Channel& channel) {
   const std::string topic = op::TopicName(channel);
   const std::string dlq = op::DeadLetterTopicName(topic);
   std::vector<op::Channel> others;
   channels.ForEach([&](const json& o) {
-    const json& meta = o.value("metadata", json::object());
-    const std::string ns = meta.value("namespace", ""), name = meta.value("name", "");
+    const std::string ns = StringAt(o, "/metadata/namespace"_json_pointer);
+    const std::string name = StringAt(o, "/metadata/name"_json_pointer);
     if (ns == channel.namespace_name && name == channel.name) return;
-    std::string theirs = op::DefaultTopicName(ns, name);
-    if (auto t = o.find("spec"); t != o.end() && t->is_object()) {
-      if (auto k = t->find("kafka"); k != t->end() && k->is_object()) {
-        if (auto n = k->find("topic"); n != k->end() && n->is_string()) theirs = n->get<std::string>();
-      }
-    }
+    std::string theirs = StringAt(o, "/spec/kafka/topic"_json_pointer);
+    if (theirs.empty()) theirs = op::DefaultTopicName(ns, name);
     if (theirs != topic && theirs != dlq && op::DeadLetterTopicName(theirs) != topic) return;
     if (auto c = op::ParseChannel(o)) others.push_back(*c);
   });
@@ -354,10 +359,9 @@ ReconcileResult TemplateReconciler::Reconcile(const std::string& key) {
   auto requeue_users = [&] {
     std::vector<std::string> users;
     channels_.ForEach([&](const json& ch) {
-      const json& m = ch.value("metadata", json::object());
-      const json& spec = ch.value("spec", json::object());
-      if (m.value("namespace", "") == ns && spec.value("templateRef", json::object()).value("name", "") == name) {
-        users.push_back(ns + "/" + m.value("name", ""));
+      if (StringAt(ch, "/metadata/namespace"_json_pointer) == ns &&
+          StringAt(ch, "/spec/templateRef/name"_json_pointer) == name) {
+        users.push_back(ns + "/" + StringAt(ch, "/metadata/name"_json_pointer));
       }
     });
     for (const auto& k : users) requeue_channel_(k);  // outside the store's lock

@@ -265,7 +265,7 @@ class KafkaWorker final : public Worker {
   // its prefetched records, so work goes on the moment a slot frees.
   // rd_kafka_pause_partitions would throw that prefetch away and refetch on
   // resume, a fetch round trip each time in-flight dips under the threshold
-  // (bench/sidecar-throughput: 295 msg/s with it, ~6,000 without). But
+  // (bench/sidecar-throughput: 295 msg/s with it, ~15,000 without). But
   // rebalances, statistics and errors are served from the same queue, so a
   // soft pause that lasts (a stuck receiver, a throttled channel) would
   // starve them: after kHardPauseAfter the partitions are paused for real
