@@ -88,6 +88,13 @@ Result<json> Parse(std::string_view text, int max_depth) {
   }
 }
 
+Status Check(std::string_view text, int max_depth) {
+  if (TextDepth(text, max_depth) <= max_depth && json::accept(text)) return OkStatus();
+  auto parsed = Parse(text, max_depth);  // for the reason; fails as accept did
+  if (!parsed) return Error{parsed.error()};
+  return OkStatus();
+}
+
 Result<std::string> Dump(const json& value) {
   try {
     return value.dump();

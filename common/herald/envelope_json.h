@@ -30,6 +30,11 @@ namespace herald::json_util {
 // levels" or "parse error at line 1, column 5: syntax error ...".
 [[nodiscard]] Result<nlohmann::json> Parse(std::string_view text, int max_depth);
 
+// Returns OK when Parse would succeed, else Parse's Error. Builds no value
+// (nlohmann's json::accept), so checking text that is sent as it is costs a
+// fraction of parsing it.
+[[nodiscard]] Status Check(std::string_view text, int max_depth);
+
 // Returns the compact serialisation, or an Error when a string in `value` is
 // not valid UTF-8 (which nlohmann only notices while serialising).
 [[nodiscard]] Result<std::string> Dump(const nlohmann::json& value);

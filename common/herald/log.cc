@@ -31,6 +31,8 @@ const char* LevelName(Level level) {
 
 void SetLevel(Level level) { g_level.store(level); }
 
+bool Enabled(Level level) { return level >= g_level.load(std::memory_order_relaxed); }
+
 bool ParseLevel(std::string_view text, Level* out) {
   for (Level l : {Level::kDebug, Level::kInfo, Level::kWarn, Level::kError}) {
     if (text == LevelName(l)) {
@@ -56,7 +58,7 @@ std::string Format(Level level, std::string_view msg, const nlohmann::json& fiel
 }
 
 void Write(Level level, std::string_view msg, const nlohmann::json& fields) {
-  if (level < g_level.load(std::memory_order_relaxed)) return;
+  if (!Enabled(level)) return;
   std::string text = Format(level, msg, fields);
   text.push_back('\n');
   // A single write(2) keeps concurrent lines whole (stderr is unbuffered).

@@ -11,6 +11,9 @@ enum class Level { kDebug = 0, kInfo = 1, kWarn = 2, kError = 3 };
 
 // Lines below `level` are dropped. Default: kInfo.
 void SetLevel(Level level);
+// Returns whether lines at `level` are written: lets a hot path skip
+// building the fields of a line that would be dropped.
+[[nodiscard]] bool Enabled(Level level);
 // Parses "debug" | "info" | "warn" | "error"; returns false otherwise.
 [[nodiscard]] bool ParseLevel(std::string_view text, Level* out);
 

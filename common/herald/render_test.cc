@@ -3,7 +3,9 @@
 #include <gtest/gtest.h>
 
 #include <string>
+#include <vector>
 
+#include "herald/envelope_json.h"
 #include "herald/render_mustache.h"
 #include "herald/render_slack.h"
 
@@ -453,6 +455,39 @@ TEST(RenderWebhook, RejectsInvalidJson) {
   ASSERT_FALSE(body.ok());
   EXPECT_EQ(body.error().rfind("spec.webhook.body: rendered output is not valid JSON: parse error at line 1", 0), 0u)
       << body.error();
+}
+
+TEST(RenderWebhook, RejectsOutputNestedTooDeeply) {
+  TemplateSpec spec;
+  spec.webhook.body = std::string(70, '[') + "{{content.used}}" + std::string(70, ']');
+  auto body = RenderWebhook(spec, Env());
+  ASSERT_FALSE(body.ok());
+  EXPECT_EQ(body.error(), "spec.webhook.body: rendered output nests arrays/objects deeper than 64 levels");
+}
+
+// Check (no DOM) must agree with Parse on every input, errors included: the
+// webhook body is only checked, other outputs are parsed.
+TEST(JsonCheck, AgreesWithParse) {
+  const std::string deep = std::string(65, '[') + std::string(65, ']');
+  const std::vector<std::string> inputs = {R"({"a":[1,2.5,"x",null,true]})",
+                                           "{}",
+                                           "",
+                                           "{",
+                                           R"({"a":1,})",
+                                           "1e999",
+                                           "[1] [2]",
+                                           "\"\xff\"",
+                                           R"("a\u0000b")",
+                                           deep,
+                                           std::string(64, '[') + std::string(64, ']')};
+  for (const std::string& text : inputs) {
+    auto parsed = json_util::Parse(text, 64);
+    auto checked = json_util::Check(text, 64);
+    EXPECT_EQ(checked.ok(), parsed.ok()) << text;
+    if (!parsed.ok() && !checked.ok()) {
+      EXPECT_EQ(checked.error(), parsed.error()) << text;
+    }
+  }
 }
 
 TEST(Render, ChecksTheContentVersionFirst) {

@@ -57,7 +57,12 @@ Metrics::Metrics(const std::string& channel) : registry_(std::make_shared<promet
 prometheus::Counter& Metrics::Counter(prometheus::Family<prometheus::Counter>* f, const std::string& k,
                                       const std::string& v) {
   std::lock_guard<std::mutex> lock(mu_);
-  return f->Add({{"channel", channel_}, {k, v}});
+  for (const CachedCounter& c : counters_) {
+    if (c.family == f && c.value == v) return *c.counter;
+  }
+  prometheus::Counter& counter = f->Add({{"channel", channel_}, {k, v}});
+  counters_.push_back({f, v, &counter});
+  return counter;
 }
 
 void Metrics::Lag(const std::string& topic, int partition, double lag) {

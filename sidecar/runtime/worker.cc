@@ -410,7 +410,6 @@ class KafkaWorker final : public Worker {
       if (r.retry_after) reply.retry_after = *r.retry_after;
       out = ClassifyHttp(kind_, reply, std::chrono::system_clock::now());
     }
-    const json ctx = {{"channel", cfg_.ChannelId()}, {"globalId", msg.global_id}, {"attempt", msg.attempts}};
     switch (out.verdict) {
       case Verdict::kDelivered: {
         metrics_->Attempt("delivered");
@@ -419,7 +418,10 @@ class KafkaWorker final : public Worker {
         metrics_->Outcome("delivered");
         dedupe_.Remember(msg.tp, msg.global_id);
         Event(msg, "delivered", "", latency);
-        log::Debug("delivered", ctx);
+        if (log::Enabled(log::Level::kDebug)) {
+          log::Debug("delivered",
+                     {{"channel", cfg_.ChannelId()}, {"globalId", msg.global_id}, {"attempt", msg.attempts}});
+        }
         Done(r.token);
         return;
       }
