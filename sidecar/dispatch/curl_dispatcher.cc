@@ -117,7 +117,12 @@ bool CurlDispatcher::Submit(DispatchRequest&& request) noexcept {
       transfer->isolate_connection = smtp_trust_owner_.try_emplace(*url, key).first->second != key;
     }
   }
-  if (std::optional<DispatchResult> failed = SetUpTransfer(*transfer, options_)) {
+  EasyPtr recycled;
+  if (!idle_easy_.empty()) {
+    recycled = std::move(idle_easy_.back());
+    idle_easy_.pop_back();
+  }
+  if (std::optional<DispatchResult> failed = SetUpTransfer(*transfer, options_, std::move(recycled))) {
     finished_.push_back(std::move(*failed));
     return true;
   }
@@ -144,6 +149,7 @@ void CurlDispatcher::Harvest() {
     curl_multi_remove_handle(multi_, easy);
     if (transfer == nullptr) continue;  // not ours; cannot happen
     finished_.push_back(FinishTransfer(*transfer, code));
+    if (idle_easy_.size() < options_.max_in_flight) idle_easy_.push_back(std::move(transfer->easy));
     running_.erase(easy);
   }
 }

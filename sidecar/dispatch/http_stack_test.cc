@@ -180,6 +180,29 @@ TEST_F(HttpStackTest, Delivered200WithHeadersAndBodyAsSent) {
   EXPECT_EQ(records[0]["headers"]["user-agent"], "herald-sidecar");
 }
 
+// Finished transfers' easy handles are reset and reused: nothing of one
+// request (headers, body, URL) may reach the next one.
+TEST_F(HttpStackTest, ReusedHandleCarriesNothingOfThePreviousRequest) {
+  auto d = MakeDispatcher(1);
+  ASSERT_TRUE(d);
+  DispatchRequest first = Post(1);
+  std::get<HttpPost>(first.payload).headers = {{"X-Only-First", "yes"}};
+  std::get<HttpPost>(first.payload).body = std::string(5000, 'x');
+  ASSERT_EQ(RunOne(*d, std::move(first)).http_status, 200);
+  DispatchRequest second = Post(2);
+  std::get<HttpPost>(second.payload).headers.clear();
+  DispatchResult r = RunOne(*d, std::move(second));
+  EXPECT_EQ(r.http_status, 200);
+  EXPECT_EQ(r.connects, 0) << "the kept-alive connection is reused";
+
+  Json records = Records();
+  ASSERT_EQ(records.size(), 2u);
+  EXPECT_EQ(records[1]["body"], R"({"token":2})");
+  EXPECT_FALSE(records[1]["headers"].contains("x-only-first")) << records[1].dump();
+  EXPECT_FALSE(records[1]["headers"].contains("x-team")) << records[1].dump();
+  EXPECT_EQ(records[1]["headers"]["content-type"], "application/json");
+}
+
 TEST_F(HttpStackTest, SlackPersonaAnswersOk) {
   auto d = MakeDispatcher(1);
   ASSERT_TRUE(d);

@@ -185,11 +185,16 @@ std::optional<std::string> SetUpSmtp(CURL* easy, Transfer& t, TransportError* ki
 
 }  // namespace
 
-std::optional<DispatchResult> SetUpTransfer(Transfer& t, const CurlDispatcherOptions& options) {
+std::optional<DispatchResult> SetUpTransfer(Transfer& t, const CurlDispatcherOptions& options, EasyPtr recycled) {
   if (t.request.timeout.count() <= 0) {
     return FailedBeforeStart(t, TransportError::kBadRequest, "timeout must be positive");
   }
-  t.easy.reset(curl_easy_init());
+  if (recycled) {
+    curl_easy_reset(recycled.get());
+    t.easy = std::move(recycled);
+  } else {
+    t.easy.reset(curl_easy_init());
+  }
   if (!t.easy) return FailedBeforeStart(t, TransportError::kOther, "curl_easy_init failed");
   TransportError kind = TransportError::kOther;
   std::optional<std::string> failure = std::holds_alternative<HttpPost>(t.request.payload)

@@ -21,11 +21,6 @@ struct SlistDeleter {
 };
 using SlistPtr = std::unique_ptr<curl_slist, SlistDeleter>;
 
-struct EasyDeleter {
-  void operator()(CURL* easy) const noexcept { curl_easy_cleanup(easy); }
-};
-using EasyPtr = std::unique_ptr<CURL, EasyDeleter>;
-
 struct Transfer {
   Transfer(DispatchRequest&& r, size_t max_body_bytes)
       : request(std::move(r)), submitted(std::chrono::steady_clock::now()), http(max_body_bytes) {}
@@ -43,13 +38,16 @@ struct Transfer {
   bool isolate_connection = false;
 };
 
-// Creates `transfer.easy` and sets every option for its request, with
+// Creates `transfer.easy` (or takes `recycled`, a handle of a finished
+// transfer, after curl_easy_reset: every option back to its default, only
+// libcurl's buffers kept) and sets every option for its request, with
 // CURLOPT_PRIVATE pointing at `transfer` (which must not move until the
 // handle is gone). Returns nullopt when the handle is ready for the multi
 // handle. Otherwise returns the result to report instead: kBadRequest when
 // the request is invalid (see curl_setup.h; a timeout that is not positive),
 // kOther when libcurl refuses an option or cannot allocate.
-[[nodiscard]] std::optional<DispatchResult> SetUpTransfer(Transfer& transfer, const CurlDispatcherOptions& options);
+[[nodiscard]] std::optional<DispatchResult> SetUpTransfer(Transfer& transfer, const CurlDispatcherOptions& options,
+                                                          EasyPtr recycled = nullptr);
 
 // Returns the result of a transfer libcurl reported done with `code`. Never
 // fails; moves the collected body and transcript out of `transfer`.
