@@ -13,6 +13,7 @@
 #include "herald/log.h"
 #include "sidecar/core/backoff.h"
 #include "sidecar/core/dedupe.h"
+#include "sidecar/core/lifecycle_event.h"
 #include "sidecar/core/offset_tracker.h"
 #include "sidecar/core/outcome.h"
 #include "sidecar/core/random.h"
@@ -534,14 +535,9 @@ class KafkaWorker final : public Worker {
 
   void Event(const Message& msg, const std::string& what, const std::string& reason, double latency) {
     if (!events_producer_) return;
-    json ev = {{"globalId", msg.global_id},
-               {"channel", cfg_.ChannelId()},
-               {"event", what},
-               {"attempt", msg.attempts},
-               {"at", NowRfc3339()}};
-    if (latency > 0) ev["latencyMs"] = latency * 1000;
-    if (!reason.empty()) ev["reason"] = reason;
-    std::string body = ev.dump(-1, ' ', false, json::error_handler_t::replace);
+    LifecycleEvent ev{msg.global_id, cfg_.ChannelId(), what, msg.attempts, NowRfc3339(), std::nullopt, reason};
+    if (latency > 0) ev.latency_ms = latency * 1000;
+    std::string body = LifecycleEventJson(ev);
     rd_kafka_resp_err_t e = rd_kafka_producev(events_producer_.get(), RD_KAFKA_V_TOPIC(cfg_.events_topic.c_str()),
                                               RD_KAFKA_V_KEY(msg.global_id.data(), msg.global_id.size()),
                                               RD_KAFKA_V_VALUE(body.data(), body.size()),
