@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <functional>
+#include <future>
 #include <map>
 #include <set>
 
@@ -73,14 +74,14 @@ json EventFor(const json& obj, const std::string& type, const std::string& reaso
           {"count", 1}};
 }
 
-// ";type=status;type=status;" of `conditions`: what Events compare with.
+// ";type=status/reason;..." of `conditions`: what Events compare with.
 std::string ConditionStates(const std::vector<op::Condition>& conditions) {
   std::string out = ";";
-  for (const auto& c : conditions) out += c.type + "=" + c.status + ";";
+  for (const auto& c : conditions) out += c.type + "=" + c.status + "/" + c.reason + ";";
   return out;
 }
 
-// The status of `type` in a ConditionStates string, or "" when absent.
+// The "status/reason" of `type` in a ConditionStates string, or "" when absent.
 std::string_view StateOf(std::string_view states, const std::string& type) {
   const std::string needle = ";" + type + "=";
   auto at = states.find(needle);
@@ -89,13 +90,43 @@ std::string_view StateOf(std::string_view states, const std::string& type) {
   return states.substr(from, states.find(';', from) - from);
 }
 
-// Emits an Event for every condition whose status differs from `before`
-// (a ConditionStates string).
+// Reasons of a condition on its way to True (a new channel's topics and
+// rollout): passing states, not news. Every channel goes through them.
+bool Passing(std::string_view reason) {
+  for (std::string_view r :
+       {op::kReasonTopicPending, op::kReasonPartitionsPending, op::kReasonDeploymentNotFound, op::kReasonProgressing,
+        op::kReasonUnavailable, op::kReasonTemplatePending, op::kReasonScalingDown}) {
+    if (reason == r) return true;
+  }
+  return false;
+}
+
+// Emits an Event for each condition transition worth telling a person
+// about: Ready becoming True (from another state), or False after being True or for a reason
+// that needs someone (not a passing one); another condition becoming False
+// for such a reason, or True again after one; ScalingLimited appearing. A
+// new channel that simply comes up posts one Event (Ready=True), not one per
+// condition and step: at a thousand channels Events cost the API server as
+// much as the channels themselves.
 void EventsForTransitions(EventSink& sink, const json& obj, std::string_view before,
                           const std::vector<op::Condition>& after) {
   for (const auto& cond : after) {
-    if (StateOf(before, cond.type) == cond.status) continue;
-    bool bad = cond.status != op::kConditionTrue && cond.type != op::kTypeScalingLimited;
+    std::string_view was = StateOf(before, cond.type);
+    std::string_view was_status = was.substr(0, was.find('/'));
+    if (was_status == cond.status) continue;
+    const bool was_problem = was_status == op::kConditionFalse && !Passing(was.substr(was.find('/') + 1));
+    const bool is_true = cond.status == op::kConditionTrue;
+    bool worth;
+    if (cond.type == op::kTypeScalingLimited) {
+      worth = is_true;
+    } else if (cond.type == op::kTypeReady) {
+      // A Template found valid when first checked is not news either.
+      worth = (is_true && !was.empty()) || was_status == op::kConditionTrue || (!is_true && !Passing(cond.reason));
+    } else {
+      worth = is_true ? was_problem : !Passing(cond.reason);
+    }
+    if (!worth) continue;
+    bool bad = !is_true && cond.type != op::kTypeScalingLimited;
     sink.Record(
         EventFor(obj, bad ? "Warning" : "Normal", cond.reason, cond.type + "=" + cond.status + ": " + cond.message));
   }
@@ -398,6 +429,10 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   } save{*this, key, mem};
 
   auto previous = op::ConditionsFromObject(obj);
+  // Never reported on by any operator process: its topics most likely do
+  // not exist, and it has no HPA or PDB to remove (a later full pass, e.g.
+  // the resync, still checks).
+  const bool fresh = mem.topics_hash == 0 && mem.children_hash == 0 && previous.empty();
   auto write_status = [&](op::ChannelStatus status) -> ReconcileResult {
     status.conditions = op::MergeConditions(previous, status.conditions, std::chrono::system_clock::now());
     json desired = op::ChannelStatusObject(ns, name, status);
@@ -435,34 +470,47 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   auto tmpl = templates_.Get(tref.namespace_name + "/" + tref.name);
   observed.template_state = op::ObserveTemplate(tmpl ? &*tmpl : nullptr, channel->type);
 
-  // --- topics: untouched when this process already ensured these very specs
+  // --- topics: untouched when this process already ensured these very specs.
+  // Otherwise they are ensured on another thread while the children are
+  // applied below: neither needs the other, and a new channel's pass then
+  // takes the longer of the two round-trip chains, not their sum.
   observed.topic_error = op::FindTopicConflict(*channel, OtherChannels(channels_, *channel));
   const bool conflict = observed.topic_error.has_value();
   const op::TopicSpec want_topics[2] = {op::DesiredTopic(*channel), op::DesiredDeadLetterTopic(*channel)};
+  const size_t topics_hash = conflict ? 0 : TopicsHash(want_topics[0], want_topics[1]);
+  std::future<TopicsOutcome> topics_pending;
   if (conflict) {
     mem.topics_hash = 0;
+  } else if (mem.topics_hash == topics_hash) {
+    observed.topic = {true, mem.topic_partitions, mem.topic_replication, {}};
+    observed.dead_letter_topic = {true, mem.dlq_partitions, mem.dlq_replication, {}};
   } else {
-    const size_t topics_hash = TopicsHash(want_topics[0], want_topics[1]);
-    if (mem.topics_hash == topics_hash) {
-      observed.topic = {true, mem.topic_partitions, mem.topic_replication, {}};
-      observed.dead_letter_topic = {true, mem.dlq_partitions, mem.dlq_replication, {}};
-    } else {
-      // Never reported on: its topics are most likely new.
-      bool create_first = mem.topics_hash == 0 && op::FindCondition(previous, op::kTypeTopicReady) == nullptr;
-      TopicsOutcome t = EnsureTopics(topics_, want_topics, create_first);
-      observed.topic = std::move(t.observed[0]);
-      observed.dead_letter_topic = std::move(t.observed[1]);
-      observed.topic_error = std::move(t.error);
-      mem.topics_hash = observed.topic_error ? 0 : topics_hash;
-      mem.topic_partitions = observed.topic.partitions;
-      mem.topic_replication = observed.topic.replication_factor;
-      mem.dlq_partitions = observed.dead_letter_topic.partitions;
-      mem.dlq_replication = observed.dead_letter_topic.replication_factor;
-      // Only what the status needs is kept: not the configs.
-      observed.topic.configs.clear();
-      observed.dead_letter_topic.configs.clear();
-    }
+    bool create_first = fresh;
+    topics_pending = std::async(std::launch::async, [this, &want_topics, create_first] {
+      return EnsureTopics(topics_, want_topics, create_first);
+    });
   }
+  // Waits for the topics (when they were being ensured) and takes their outcome.
+  auto collect_topics = [&] {
+    if (!topics_pending.valid()) return;
+    TopicsOutcome t = topics_pending.get();
+    observed.topic = std::move(t.observed[0]);
+    observed.dead_letter_topic = std::move(t.observed[1]);
+    observed.topic_error = std::move(t.error);
+    mem.topics_hash = observed.topic_error ? 0 : topics_hash;
+    mem.topic_partitions = observed.topic.partitions;
+    mem.topic_replication = observed.topic.replication_factor;
+    mem.dlq_partitions = observed.dead_letter_topic.partitions;
+    mem.dlq_replication = observed.dead_letter_topic.replication_factor;
+    // Only what the status needs is kept: not the configs.
+    observed.topic.configs.clear();
+    observed.dead_letter_topic.configs.clear();
+  };
+  // A failed child apply still records what happened to the topics.
+  auto fail = [&](std::string error) {
+    collect_topics();
+    return Fail(std::move(error));
+  };
 
   // --- workers (only with a template to render into their configuration,
   // and never on a topic another channel owns: they would read its messages)
@@ -505,25 +553,25 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
       if (!children_seen) {
         mem.children_hash = 0;
         if (secret) {
-          if (auto st = ApplyChild(client_, kSecrets, *secret); !st) return Fail(st.error());
+          if (auto st = ApplyChild(client_, kSecrets, *secret); !st) return fail(st.error());
         }
         auto cm = ApplyChild(client_, kConfigMaps, configmap);
-        if (!cm) return Fail(cm.error());
+        if (!cm) return fail(cm.error());
         auto dep = ApplyChild(client_, kDeployments, deployment);
-        if (!dep) return Fail(dep.error());
-        if (auto st = ApplyMetricsService(client_, service); !st) return Fail(st.error());
+        if (!dep) return fail(dep.error());
+        if (auto st = ApplyMetricsService(client_, service); !st) return fail(st.error());
         if (hpa) {
           absent_.Forget(kHpas.plural, ns, child);
-          if (auto st = ApplyChild(client_, kHpas, *hpa); !st) return Fail(st.error());
-        } else if (!absent_.Known(kHpas.plural, ns, child)) {
-          if (auto st = DeleteChild(client_, kHpas, ns, child); !st.ok()) return Fail(st.error());
+          if (auto st = ApplyChild(client_, kHpas, *hpa); !st) return fail(st.error());
+        } else if (!fresh && !absent_.Known(kHpas.plural, ns, child)) {
+          if (auto st = DeleteChild(client_, kHpas, ns, child); !st.ok()) return fail(st.error());
           absent_.Remember(kHpas.plural, ns, child);
         }
         if (pdb) {
           absent_.Forget(kPdbs.plural, ns, child);
-          if (auto st = ApplyChild(client_, kPdbs, *pdb); !st) return Fail(st.error());
-        } else if (!absent_.Known(kPdbs.plural, ns, child)) {
-          if (auto st = DeleteChild(client_, kPdbs, ns, child); !st.ok()) return Fail(st.error());
+          if (auto st = ApplyChild(client_, kPdbs, *pdb); !st) return fail(st.error());
+        } else if (!fresh && !absent_.Known(kPdbs.plural, ns, child)) {
+          if (auto st = DeleteChild(client_, kPdbs, ns, child); !st.ok()) return fail(st.error());
           absent_.Remember(kPdbs.plural, ns, child);
         }
         // The apply answered with the Deployment as it is now, status included.
@@ -553,6 +601,7 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
     }
   }
 
+  collect_topics();
   auto result = write_status(op::ComputeChannelStatus(*channel, observed));
   if (result.ok) {
     // Not Ready yet (rollout, partitions, broker): look again soon even if no
