@@ -602,14 +602,16 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   }
 
   collect_topics();
-  auto result = write_status(op::ComputeChannelStatus(*channel, observed));
-  if (result.ok) {
-    // Not Ready yet (rollout, partitions, broker): look again soon even if no
-    // watch event arrives (Kafka changes are not watched).
-    bool ready = observed.deployment && !observed.topic_error && observed.template_state.ready &&
-                 observed.deployment->available_replicas >= observed.deployment->spec_replicas;
-    if (!ready) result.requeue_after = 10s;
-  }
+  op::ChannelStatus status = op::ComputeChannelStatus(*channel, observed);
+  const op::Condition* topic_ready = op::FindCondition(status.conditions, op::kTypeTopicReady);
+  const bool topics_ready = topic_ready != nullptr && topic_ready->status == op::kConditionTrue;
+  auto result = write_status(std::move(status));
+  // Topics not ready (broker, partitions, a conflict with another channel):
+  // look again soon, as nothing watched will say when that changes. The
+  // rest is watched: the Deployment's rollout, the Template, the channel.
+  // (Requeuing every channel every 10 s during a rollout was thousands of
+  // passes at a thousand channels.)
+  if (result.ok && !topics_ready) result.requeue_after = 10s;
   return result;
 }
 

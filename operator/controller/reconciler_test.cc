@@ -366,7 +366,7 @@ TEST_F(ChannelReconcilerTest, NewChannelGetsFinalizerTopicsChildrenAndObservedSt
   EXPECT_EQ(ch["status"]["observedGeneration"], 3);
   EXPECT_EQ(ch["status"]["topic"], "herald.team-a.ops-alerts");
   EXPECT_EQ(ch["status"]["deadLetterTopic"], "herald.team-a.ops-alerts.dlq");
-  EXPECT_GT(r.requeue_after, 0ms) << "not Ready: look again without waiting for an event";
+  EXPECT_EQ(r.requeue_after, 0ms) << "rolling out: the Deployment's watch tells when to look again";
   // A channel on its way up (Progressing) is not news; the sample's
   // maxReplicas above its partitions is.
   ASSERT_EQ(api_.Events().size(), 1u) << api_.Events().back().dump();
