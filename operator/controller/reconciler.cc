@@ -351,6 +351,7 @@ std::vector<op::Channel> OtherChannels(const runtime::Store& channels, const op:
 void ChannelReconciler::ForgetAll() {
   std::lock_guard lock(memory_mu_);
   memory_.clear();
+  ++memory_epoch_;  // a pass running now must not write its memory back
 }
 
 size_t ChannelReconciler::Remembered() const {
@@ -414,19 +415,22 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   // What this process last did for the channel; written back however the
   // pass ends (a failed child apply keeps the topics remembered).
   Memory mem;
+  uint64_t epoch = 0;
   {
     std::lock_guard lock(memory_mu_);
     if (auto it = memory_.find(key); it != memory_.end()) mem = it->second;
+    epoch = memory_epoch_;
   }
   struct SaveOnExit {
     ChannelReconciler& self;
     const std::string& key;
     Memory& mem;
+    uint64_t epoch;
     ~SaveOnExit() {
       std::lock_guard lock(self.memory_mu_);
-      self.memory_[key] = std::move(mem);
+      if (self.memory_epoch_ == epoch) self.memory_[key] = std::move(mem);
     }
-  } save{*this, key, mem};
+  } save{*this, key, mem, epoch};
 
   auto previous = op::ConditionsFromObject(obj);
   // Never reported on by any operator process: its topics most likely do

@@ -16,6 +16,7 @@
 // watched, so a topic changed behind Herald's back is seen at the next
 // resync (ForgetAll) or spec change.
 #include <chrono>
+#include <cstdint>
 #include <functional>
 #include <mutex>
 #include <set>
@@ -99,6 +100,7 @@ class ChannelReconciler {
   EventSink& events_;
   mutable std::mutex memory_mu_;
   std::unordered_map<std::string, Memory> memory_;
+  uint64_t memory_epoch_ = 0;  // counts ForgetAll calls
   // Optional children (HPA, PDB) this process saw deleted or absent, so a
   // channel without them is not sent a DELETE on every reconcile. Cleared
   // when the child is applied; a restart forgets it and checks again.

@@ -78,10 +78,14 @@ class FakeApi {
       : channels_(channels), templates_(templates), deployments_(deployments), configmaps_(configmaps) {
     client.on_send = [this](const std::string& method, const std::string& path,
                             const std::string& body) -> Result<kube::Response> {
+      if (on_request) on_request(method, PathOnly(path));
       std::lock_guard lock(mu_);
       return Handle(method, PathOnly(path), body.empty() ? json() : json::parse(body));
     };
   }
+
+  // Called before each request is handled (set before the requests start).
+  std::function<void(const std::string& method, const std::string& path)> on_request;
 
   runtime::testing::FakeClient client;
 
@@ -463,6 +467,21 @@ TEST_F(ChannelReconcilerTest, ChangesBehindTheMemoryMakeTheNextPassFull) {
   channels_.Edit("team-a/ops-alerts", [](json& o) { o["metadata"]["deletionTimestamp"] = "2026-03-01T00:00:00Z"; });
   ASSERT_TRUE(Reconcile().ok);
   EXPECT_EQ(Rec().Remembered(), 0u) << "a deleted channel's memory goes with it";
+}
+
+// A resync (ForgetAll) while a pass is running: that pass must not write
+// back what it remembered, or its channel would skip the resync's full pass.
+TEST_F(ChannelReconcilerTest, ForgetAllDuringAPassWins) {
+  channels_.Put(op::fixtures::SampleChannelJson());
+  ASSERT_TRUE(Reconcile().ok);
+  ASSERT_EQ(Rec().Remembered(), 1u);
+  Rec().ForgetAll();
+  api_.on_request = [this](const std::string& method, const std::string& path) {
+    if (method == "PATCH" && path.find("/deployments/") != std::string::npos) Rec().ForgetAll();
+  };
+  ASSERT_TRUE(Reconcile().ok);  // full (forgotten), and forgotten again halfway
+  api_.on_request = nullptr;
+  EXPECT_EQ(Rec().Remembered(), 0u);
 }
 
 // Every pass reads the channel from the informer cache, which may not show
