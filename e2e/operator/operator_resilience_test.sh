@@ -201,7 +201,9 @@ admin_counts
 want=$((2 * batch))
 [ "$(topics_with_prefix "herald.$ns.batch-")" = "$want" ] || fail "$(topics_with_prefix "herald.$ns.batch-") topics on the broker, want $want"
 log "$batch at once: $calls admin calls by reconciles -> $requests admin requests to Kafka"
-((calls >= 3 * batch)) || fail "only $calls admin calls for $batch new channels (describe, create, describe each): is the metric counted?"
+# A channel never reported on creates its topics straight away, and a
+# successful create is not described again: one call each.
+((calls >= batch)) || fail "only $calls admin calls for $batch new channels (one CreateTopics each): is the metric counted?"
 # The gain depends on how much reconciles overlap, i.e. on how slow the API
 # server is compared with the batching window: measured 1.9x (50 ms window,
 # 8 workers) on a loaded 2-core machine. Without batching it is 1x.

@@ -177,11 +177,18 @@ class AdminMetrics final : public kafka::AdminObserver {
         topics_(prometheus::BuildCounter()
                     .Name("herald_operator_kafka_admin_request_topics_total")
                     .Help("Topics named in Kafka admin requests sent to the cluster, per operation")
-                    .Register(r)) {}
+                    .Register(r)),
+        durations_(prometheus::BuildHistogram()
+                       .Name("herald_operator_kafka_admin_request_duration_seconds")
+                       .Help("Time Kafka took to answer an admin request (after batching), per operation")
+                       .Register(r)) {}
   void OnCall(std::string_view operation, size_t) override { Counter(calls_, operation).Increment(); }
   void OnRequest(std::string_view operation, size_t topics, size_t) override {
     Counter(requests_, operation).Increment();
     Counter(topics_, operation).Increment(static_cast<double>(topics));
+  }
+  void OnResponse(std::string_view operation, std::chrono::duration<double> took) override {
+    durations_.Add({{"operation", std::string(operation)}}, kTimeBuckets).Observe(took.count());
   }
 
  private:
@@ -192,6 +199,59 @@ class AdminMetrics final : public kafka::AdminObserver {
   prometheus::Family<prometheus::Counter>& calls_;
   prometheus::Family<prometheus::Counter>& requests_;
   prometheus::Family<prometheus::Counter>& topics_;
+  prometheus::Family<prometheus::Histogram>& durations_;
+};
+
+// The operator's Kubernetes requests by verb and resource, with their
+// duration: how a reconcile's time splits between the API server and Kafka,
+// and how many requests a channel costs. Watches are passed through (they
+// last minutes by design).
+class ObservedClient final : public kube::Client {
+ public:
+  ObservedClient(kube::Client& inner, prometheus::Registry& r)
+      : inner_(inner),
+        durations_(prometheus::BuildHistogram()
+                       .Name("herald_operator_kube_request_duration_seconds")
+                       .Help("Time the Kubernetes API server took to answer, per verb and resource")
+                       .Register(r)) {}
+
+  Result<kube::Response> Send(const std::string& method, const std::string& path_and_query, const std::string& body,
+                              const std::string& content_type) override {
+    auto start = std::chrono::steady_clock::now();
+    auto r = inner_.Send(method, path_and_query, body, content_type);
+    std::chrono::duration<double> took = std::chrono::steady_clock::now() - start;
+    durations_.Add({{"verb", method}, {"resource", ResourceOf(path_and_query)}}, kTimeBuckets).Observe(took.count());
+    return r;
+  }
+  Status Watch(const std::string& path_and_query, const std::function<bool(const kube::WatchEvent&)>& on_event,
+               std::stop_token stop) override {
+    return inner_.Watch(path_and_query, on_event, stop);
+  }
+
+  // "deployments", "notificationchannels/status", ...: the plural after
+  // /namespaces/<ns>/ (or after the version), plus a subresource.
+  static std::string ResourceOf(const std::string& path_and_query) {
+    std::vector<std::string_view> parts;
+    std::string_view p(path_and_query);
+    p = p.substr(0, p.find('?'));
+    for (size_t at = 0; at < p.size();) {
+      size_t next = p.find('/', at);
+      if (next == std::string_view::npos) next = p.size();
+      if (next > at) parts.push_back(p.substr(at, next - at));
+      at = next + 1;
+    }
+    // api/v1/... or apis/group/version/...
+    size_t i = !parts.empty() && parts[0] == "api" ? 2 : 3;
+    if (i + 1 < parts.size() && parts[i] == "namespaces") i += 2;
+    if (i >= parts.size()) return "other";
+    std::string out(parts[i]);
+    if (i + 2 < parts.size()) out += "/" + std::string(parts[i + 2]);
+    return out;
+  }
+
+ private:
+  kube::Client& inner_;
+  prometheus::Family<prometheus::Histogram>& durations_;
 };
 
 std::string Collection(const kube::Resource& r, const std::string& ns) { return kube::ResourcePath(r, ns); }
@@ -200,7 +260,8 @@ std::string Collection(const kube::Resource& r, const std::string& ns) { return 
 
 struct Manager::Impl {
   Impl(kube::Client& c, kafka::TopicAdmin& t, ManagerOptions o, std::shared_ptr<prometheus::Registry> r)
-      : client(c),
+      : observed_client(c, *r),
+        client(observed_client),
         admin_metrics(*r),
         batching(t, kafka::BatchingOptions{.window = o.kafka_batch_window,
                                            .max_topics = o.kafka_batch_max_topics,
@@ -218,11 +279,17 @@ struct Manager::Impl {
                          .Help("1 while this replica holds the leader Lease")
                          .Register(*registry)
                          .Add({})),
+        events_dropped(prometheus::BuildCounter()
+                           .Name("herald_operator_events_dropped_total")
+                           .Help("Kubernetes Events not posted because the poster's queue was full")
+                           .Register(*registry)
+                           .Add({})),
         channel_queue(runtime::WorkQueue::Options{.observer = &channel_queue_metrics}),
         template_queue(runtime::WorkQueue::Options{.observer = &template_queue_metrics}) {
     Beat();
   }
 
+  ObservedClient observed_client;
   kube::Client& client;
   AdminMetrics admin_metrics;
   // Every reconcile worker's admin calls go through here, so channels that
@@ -235,6 +302,7 @@ struct Manager::Impl {
   ReconcileMetrics channel_metrics, template_metrics;
   ChannelConditionMetrics condition_metrics;
   prometheus::Gauge& leader_gauge;
+  prometheus::Counter& events_dropped;
   runtime::WorkQueue channel_queue, template_queue;
   std::atomic<bool> synced{false};
   std::atomic<bool> standby{true};
@@ -303,24 +371,34 @@ struct Manager::Impl {
     runtime::Informer configmaps(client, Collection(kConfigMaps, ns), "app.kubernetes.io/managed-by=herald-operator",
                                  {nullptr, [=](const json&, const json& n) { enqueue_owner(n); }, enqueue_owner});
 
-    // The children's informers only route events to their channel (the
-    // reconciler reads what it needs with a GET), so their caches keep the
-    // metadata and, for Deployments, the status: a ConfigMap's data (the
+    // The children's informers route events to their channel and tell the
+    // reconciler whether a child is still as it applied it (generation,
+    // resourceVersion) and how a Deployment's rollout goes, so their caches
+    // keep the metadata and, for Deployments, spec.replicas and the status: a ConfigMap's data (the
     // whole sidecar configuration) and a Deployment's spec would otherwise
     // be most of the operator's memory at a thousand channels.
     deployments.SetTransform([](json& o) {
+      json replicas;
+      if (auto spec = o.find("spec"); spec != o.end() && spec->is_object() && spec->contains("replicas")) {
+        replicas = (*spec)["replicas"];
+      }
       for (auto it = o.begin(); it != o.end();) {
         it = it.key() == "metadata" || it.key() == "status" || it.key() == "kind" ? std::next(it) : o.erase(it);
       }
+      // What the channel's status reads (op::ObserveDeployment): the wanted replicas.
+      if (!replicas.is_null()) o["spec"] = {{"replicas", std::move(replicas)}};
     });
     configmaps.SetTransform([](json& o) {
       o.erase("data");
       o.erase("binaryData");
     });
 
-    ChannelReconciler channel_rec(client, topics, channels, templates, options.settings);
-    TemplateReconciler template_rec(client, templates, channels,
-                                    [this](const std::string& k) { channel_queue.Add(k); });
+    // Events go out from their own thread: a reconcile never waits for one.
+    AsyncEventPoster events(client, options.event_queue_capacity, [this] { events_dropped.Increment(); });
+    ChannelReconciler channel_rec(client, topics, channels, templates, options.settings,
+                                  ChildCaches{&deployments, &configmaps}, &events);
+    TemplateReconciler template_rec(
+        client, templates, channels, [this](const std::string& k) { channel_queue.Add(k); }, &events);
 
     std::vector<std::thread> threads;
     for (auto* inf : {&channels, &templates, &deployments, &configmaps}) {
@@ -376,6 +454,7 @@ struct Manager::Impl {
         next_conditions = std::chrono::steady_clock::now() + 5s;
       }
       if (std::chrono::steady_clock::now() >= next_resync) {
+        channel_rec.ForgetAll();  // full passes: apply children, check topics
         for (const auto& o : channels.List()) channel_queue.Add(runtime::ObjectKey(o));
         for (const auto& o : templates.List()) template_queue.Add(runtime::ObjectKey(o));
         next_resync = std::chrono::steady_clock::now() + options.resync;

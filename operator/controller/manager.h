@@ -28,6 +28,10 @@ struct ManagerOptions {
   // when they arrive within this window (kafka/batching_topic_admin.h).
   std::chrono::milliseconds kafka_batch_window{50};
   size_t kafka_batch_max_topics = 1000;
+  // Kubernetes Events waiting to be posted at most; more are dropped (and
+  // counted): at a thousand new channels the API server is better spent on
+  // the channels than on notes about them.
+  size_t event_queue_capacity = 256;
   bool leader_elect = false;
   runtime::LeaderElectionConfig leader;
 };

@@ -1,6 +1,8 @@
 #include "controller/reconciler.h"
 
 #include <algorithm>
+#include <functional>
+#include <future>
 #include <map>
 #include <set>
 
@@ -47,40 +49,115 @@ Result<bool> PatchFinalizers(kube::Client& c, const std::string& path, const jso
   return true;
 }
 
-// A Kubernetes Event on the object; best effort (events must never block a reconcile).
-void RecordEvent(kube::Client& c, const json& obj, const std::string& type, const std::string& reason,
-                 const std::string& message) {
+// A Kubernetes Event on the object, for the EventSink (best effort: events
+// never hold up a reconcile).
+json EventFor(const json& obj, const std::string& type, const std::string& reason, const std::string& message) {
   const auto& meta = obj["metadata"];
   std::string ns = meta.value("namespace", "");
-  json ev = {{"apiVersion", "v1"},
-             {"kind", "Event"},
-             {"metadata", {{"generateName", meta.value("name", "") + "."}, {"namespace", ns}}},
-             {"involvedObject",
-              {{"apiVersion", obj.value("apiVersion", "")},
-               {"kind", obj.value("kind", "")},
-               {"name", meta.value("name", "")},
-               {"namespace", ns},
-               {"uid", meta.value("uid", "")},
-               {"resourceVersion", meta.value("resourceVersion", "")}}},
-             {"type", type},
-             {"reason", reason},
-             {"message", message.substr(0, 1024)},
-             {"source", {{"component", "herald-operator"}}},
-             {"firstTimestamp", op::FormatConditionTime(std::chrono::system_clock::now())},
-             {"lastTimestamp", op::FormatConditionTime(std::chrono::system_clock::now())},
-             {"count", 1}};
-  (void)c.Send("POST", kube::ResourcePath(kEvents, ns), ev.dump());
+  const std::string now = op::FormatConditionTime(std::chrono::system_clock::now());
+  return {{"apiVersion", "v1"},
+          {"kind", "Event"},
+          {"metadata", {{"generateName", meta.value("name", "") + "."}, {"namespace", ns}}},
+          {"involvedObject",
+           {{"apiVersion", obj.value("apiVersion", "")},
+            {"kind", obj.value("kind", "")},
+            {"name", meta.value("name", "")},
+            {"namespace", ns},
+            {"uid", meta.value("uid", "")},
+            {"resourceVersion", meta.value("resourceVersion", "")}}},
+          {"type", type},
+          {"reason", reason},
+          {"message", message.substr(0, 1024)},
+          {"source", {{"component", "herald-operator"}}},
+          {"firstTimestamp", now},
+          {"lastTimestamp", now},
+          {"count", 1}};
 }
 
-// Emits an Event for every condition whose status changed.
-void EventsForTransitions(kube::Client& c, const json& obj, const std::vector<op::Condition>& before,
+// ";type=status/reason;..." of `conditions`: what Events compare with.
+std::string ConditionStates(const std::vector<op::Condition>& conditions) {
+  std::string out = ";";
+  for (const auto& c : conditions) out += c.type + "=" + c.status + "/" + c.reason + ";";
+  return out;
+}
+
+// The "status/reason" of `type` in a ConditionStates string, or "" when absent.
+std::string_view StateOf(std::string_view states, const std::string& type) {
+  const std::string needle = ";" + type + "=";
+  auto at = states.find(needle);
+  if (at == std::string_view::npos) return {};
+  auto from = at + needle.size();
+  return states.substr(from, states.find(';', from) - from);
+}
+
+// Reasons of a condition on its way to True (a new channel's topics and
+// rollout): passing states, not news. Every channel goes through them.
+bool Passing(std::string_view reason) {
+  for (std::string_view r :
+       {op::kReasonTopicPending, op::kReasonPartitionsPending, op::kReasonDeploymentNotFound, op::kReasonProgressing,
+        op::kReasonUnavailable, op::kReasonTemplatePending, op::kReasonScalingDown}) {
+    if (reason == r) return true;
+  }
+  return false;
+}
+
+// Emits an Event for each condition transition worth telling a person
+// about: Ready becoming True (from another state), or False after being True or for a reason
+// that needs someone (not a passing one); another condition becoming False
+// for such a reason, or True again after one; ScalingLimited appearing. A
+// new channel that simply comes up posts one Event (Ready=True), not one per
+// condition and step: at a thousand channels Events cost the API server as
+// much as the channels themselves.
+void EventsForTransitions(EventSink& sink, const json& obj, std::string_view before,
                           const std::vector<op::Condition>& after) {
   for (const auto& cond : after) {
-    const op::Condition* old = op::FindCondition(before, cond.type);
-    if (old != nullptr && old->status == cond.status) continue;
-    bool bad = cond.status != op::kConditionTrue && cond.type != op::kTypeScalingLimited;
-    RecordEvent(c, obj, bad ? "Warning" : "Normal", cond.reason, cond.type + "=" + cond.status + ": " + cond.message);
+    std::string_view was = StateOf(before, cond.type);
+    std::string_view was_status = was.substr(0, was.find('/'));
+    if (was_status == cond.status) continue;
+    const bool was_problem = was_status == op::kConditionFalse && !Passing(was.substr(was.find('/') + 1));
+    const bool is_true = cond.status == op::kConditionTrue;
+    bool worth;
+    if (cond.type == op::kTypeScalingLimited) {
+      worth = is_true;
+    } else if (cond.type == op::kTypeReady) {
+      // A Template found valid when first checked is not news either.
+      worth = (is_true && !was.empty()) || was_status == op::kConditionTrue || (!is_true && !Passing(cond.reason));
+    } else {
+      worth = is_true ? was_problem : !Passing(cond.reason);
+    }
+    if (!worth) continue;
+    bool bad = !is_true && cond.type != op::kTypeScalingLimited;
+    sink.Record(
+        EventFor(obj, bad ? "Warning" : "Normal", cond.reason, cond.type + "=" + cond.status + ": " + cond.message));
   }
+}
+
+// Never 0, which the memory uses for "nothing remembered".
+size_t Hash(std::string_view s) {
+  size_t h = std::hash<std::string_view>{}(s);
+  return h == 0 ? 1 : h;
+}
+
+// Of a status object, lastTransitionTime left out: a pass reading a cache
+// that lags behind the previous write computes new times for the very same
+// conditions.
+size_t StatusHash(json status) {
+  if (auto c = status.find("conditions"); c != status.end() && c->is_array()) {
+    for (auto& cond : *c) {
+      if (cond.is_object()) cond.erase("lastTransitionTime");
+    }
+  }
+  return Hash(status.dump());
+}
+
+size_t TopicsHash(const op::TopicSpec& topic, const op::TopicSpec& dlq) {
+  std::string s;
+  for (const op::TopicSpec* t : {&topic, &dlq}) {
+    s += t->name + '\n' + std::to_string(t->partitions) + '/' + std::to_string(t->replication_factor);
+    for (const auto& [k, v] : t->configs) s += '\n' + k + '=' + v;
+    s += '\0';
+  }
+  return Hash(s);
 }
 
 kafka::TopicSpec ToKafka(const op::TopicSpec& t) { return {t.name, t.partitions, t.replication_factor, t.configs}; }
@@ -94,22 +171,71 @@ op::ObservedTopic FromKafka(const kafka::TopicDescription& d) {
   return o;
 }
 
-// Brings topics to their desired specs with at most one admin request per
-// kind of change for all of them (creates, partition increases, config
-// changes), then one describe of the changed ones into `observed`. Topics
-// are taken in order and the first refusal (NotSupported) stops there: later
-// topics are left alone, as a person has to decide first. Returns the error
+// A topic as a successful CreateTopics of `spec` left it.
+op::ObservedTopic Created(const op::TopicSpec& spec) {
+  return {true, spec.partitions, spec.replication_factor > 0 ? spec.replication_factor : 0, spec.configs};
+}
+
+struct TopicsOutcome {
+  op::ObservedTopic observed[2];
+  std::optional<op::TopicError> error;
+};
+
+// Brings the channel's two topics to their desired specs with at most one
+// admin request per kind of change for both. A successful answer is
+// trusted: a topic this call created, grew or configured is not described
+// again. `create_first` (a channel seen for the first time, whose topics
+// most likely do not exist): CreateTopics straight away, and describe only
+// the topics that already existed; otherwise describe first. Topics are
+// taken in order and the first refusal (NotSupported) stops there: later
+// topics are left alone, as a person has to decide first. `error` is that
 // of the first topic that has one.
-std::optional<op::TopicError> EnsureTopics(kafka::TopicAdmin& admin, const std::vector<op::TopicSpec>& desired,
-                                           const std::vector<op::ObservedTopic*>& observed) {
-  std::vector<std::optional<op::TopicError>> errors(desired.size());
+TopicsOutcome EnsureTopics(kafka::TopicAdmin& admin, const op::TopicSpec (&desired)[2], bool create_first) {
+  TopicsOutcome out;
+  std::optional<op::TopicError> errors[2];
+  bool known[2] = {false, false};  // observed[i] is final (or errors[i] set)
+  auto kafka_error = [](const std::string& what) { return op::TopicError{std::string(op::kReasonKafkaError), what}; };
+  if (create_first) {
+    auto results = admin.CreateTopics({ToKafka(desired[0]), ToKafka(desired[1])});
+    for (size_t i = 0; i < 2 && i < results.size(); ++i) {
+      if (results[i].status == kafka::CreateStatus::kCreated) {
+        out.observed[i] = Created(desired[i]);
+        known[i] = true;
+      } else if (results[i].status == kafka::CreateStatus::kError) {
+        errors[i] = kafka_error("creating " + desired[i].name + ": " + results[i].error->message);
+        known[i] = true;
+      }  // kAlreadyExists: adoption, decided below
+    }
+  }
+  std::vector<std::string> names;
+  std::vector<size_t> at;
+  for (size_t i = 0; i < 2; ++i) {
+    if (!known[i]) {
+      names.push_back(desired[i].name);
+      at.push_back(i);
+    }
+  }
+  bool created[2] = {known[0] && !errors[0], known[1] && !errors[1]};
+  if (!names.empty()) {
+    auto described = admin.DescribeTopics(names);
+    for (size_t j = 0; j < at.size(); ++j) {
+      size_t i = at[j];
+      if (j >= described.size() || described[j].error) {
+        errors[i] =
+            kafka_error("describing topics: " + (j < described.size() ? described[j].error->message
+                                                                      : std::string("describe returned no answer")));
+      } else {
+        out.observed[i] = FromKafka(described[j]);
+      }
+    }
+  }
   std::map<std::string, size_t> index;
   std::vector<kafka::TopicSpec> create;
   std::vector<kafka::PartitionIncrease> grow;
   std::vector<kafka::TopicConfigs> configure;
-  std::vector<std::string> changed;
-  for (size_t i = 0; i < desired.size(); ++i) {
-    op::TopicPlan plan = op::PlanTopicChange(desired[i], *observed[i]);
+  for (size_t i = 0; i < 2; ++i) {
+    if (created[i] || errors[i]) continue;
+    op::TopicPlan plan = op::PlanTopicChange(desired[i], out.observed[i]);
     if (plan.refusal) {
       errors[i] = plan.refusal;
       break;
@@ -119,46 +245,58 @@ std::optional<op::TopicError> EnsureTopics(kafka::TopicAdmin& admin, const std::
     if (plan.increase_partitions_to) grow.push_back({desired[i].name, *plan.increase_partitions_to});
     // AlterConfigs replaces the topic's whole dynamic config: send every key we own.
     if (!plan.alter_configs.empty() && !plan.create) configure.push_back({desired[i].name, desired[i].configs});
-    if (!plan.NothingToDo()) changed.push_back(desired[i].name);
   }
   auto note = [&](const std::string& name, const std::string& what, const kafka::KafkaError& e) {
     auto it = index.find(name);
-    if (it != index.end() && !errors[it->second]) {
-      errors[it->second] = op::TopicError{std::string(op::kReasonKafkaError), what + " " + name + ": " + e.message};
-    }
+    if (it != index.end() && !errors[it->second])
+      errors[it->second] = kafka_error(what + " " + name + ": " + e.message);
   };
+  std::vector<std::string> raced;  // described as missing, then "already exists"
   if (!create.empty()) {
-    // "Already exists" for our own topic is adoption: the describe below decides.
     for (const auto& r : admin.CreateTopics(create)) {
       if (r.status == kafka::CreateStatus::kError) note(r.name, "creating", *r.error);
+      if (r.status == kafka::CreateStatus::kCreated) out.observed[index[r.name]] = Created(desired[index[r.name]]);
+      if (r.status == kafka::CreateStatus::kAlreadyExists) raced.push_back(r.name);
     }
   }
   if (!grow.empty()) {
     for (const auto& r : admin.CreatePartitions(grow)) {
-      if (!r.ok()) note(r.name, "adding partitions to", *r.error);
+      if (!r.ok()) {
+        note(r.name, "adding partitions to", *r.error);
+      } else if (auto it = index.find(r.name); it != index.end()) {
+        out.observed[it->second].partitions = desired[it->second].partitions;
+      }
     }
   }
   if (!configure.empty()) {
     for (const auto& r : admin.AlterConfigs(configure)) {
-      if (!r.ok()) note(r.name, "configuring", *r.error);
+      if (!r.ok()) {
+        note(r.name, "configuring", *r.error);
+      } else if (auto it = index.find(r.name); it != index.end()) {
+        out.observed[it->second].configs = desired[it->second].configs;
+      }
     }
   }
-  if (!changed.empty()) {
-    for (const auto& d : admin.DescribeTopics(changed)) {
-      if (auto it = index.find(d.name); it != index.end() && !d.error) *observed[it->second] = FromKafka(d);
+  if (!raced.empty()) {  // someone else created it meanwhile: report what is there
+    for (const auto& d : admin.DescribeTopics(raced)) {
+      if (auto it = index.find(d.name); it != index.end() && !d.error) out.observed[it->second] = FromKafka(d);
     }
   }
   for (auto& e : errors) {
-    if (e) return e;
+    if (e) {
+      out.error = e;
+      break;
+    }
   }
-  return std::nullopt;
+  return out;
 }
 
-Status ApplyChild(kube::Client& c, const kube::Resource& res, const json& obj) {
+// Server-side applies a child. Returns the object as the API server now has it.
+Result<json> ApplyChild(kube::Client& c, const kube::Resource& res, const json& obj) {
   auto r = kube::Apply(c, kube::ResourcePath(res, obj["metadata"]["namespace"], obj["metadata"]["name"]), obj,
                        kFieldManager);
   if (!r) return Error{r.error()};
-  return OkStatus();
+  return std::move(r->body);
 }
 
 // Deletes an optional child that the spec no longer wants (404 is fine).
@@ -171,11 +309,11 @@ Status DeleteChild(kube::Client& c, const kube::Resource& res, const std::string
 
 // A metrics Service made before it became headless keeps its cluster IP,
 // which the API server refuses to change (422): replace it, once.
-Status ApplyMetricsService(kube::Client& c, const json& svc) {
+Result<json> ApplyMetricsService(kube::Client& c, const json& svc) {
   auto st = ApplyChild(c, kServices, svc);
-  if (st.ok() || st.error().find("HTTP 422") == std::string::npos) return st;
+  if (st || st.error().find("HTTP 422") == std::string::npos) return st;
   const json& meta = svc["metadata"];
-  if (auto d = DeleteChild(c, kServices, meta["namespace"], meta["name"]); !d.ok()) return d;
+  if (auto d = DeleteChild(c, kServices, meta["namespace"], meta["name"]); !d.ok()) return Error{d.error()};
   return ApplyChild(c, kServices, svc);
 }
 
@@ -210,17 +348,36 @@ std::vector<op::Channel> OtherChannels(const runtime::Store& channels, const op:
 
 }  // namespace
 
+void ChannelReconciler::ForgetAll() {
+  std::lock_guard lock(memory_mu_);
+  memory_.clear();
+  ++memory_epoch_;  // a pass running now must not write its memory back
+}
+
+size_t ChannelReconciler::Remembered() const {
+  std::lock_guard lock(memory_mu_);
+  return memory_.size();
+}
+
 ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   auto [ns, name] = SplitKey(key);
   auto cached = channels_.Get(key);
-  if (!cached) return {};  // deleted: children go with their ownerReferences
-  json obj = *cached;
+  auto forget = [&] {
+    std::lock_guard lock(memory_mu_);
+    memory_.erase(key);
+  };
+  if (!cached) {  // deleted: children go with their ownerReferences
+    forget();
+    return {};
+  }
+  json obj = std::move(*cached);
   const std::string path = kube::ResourcePath(kChannels, ns, name);
   const json& meta = obj["metadata"];
   const int64_t generation = meta.value("generation", int64_t{0});
 
   // --- deletion and finalizer
   if (meta.contains("deletionTimestamp")) {
+    forget();
     if (!HasFinalizer(obj)) return {};
     auto channel = op::ParseChannel(obj);
     bool delete_topics = channel && channel->deletion_policy == op::DeletionPolicy::kDelete;
@@ -255,20 +412,61 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
     if (!*st) return {};  // deleted meanwhile
   }
 
+  // What this process last did for the channel; written back however the
+  // pass ends (a failed child apply keeps the topics remembered).
+  Memory mem;
+  uint64_t epoch = 0;
+  {
+    std::lock_guard lock(memory_mu_);
+    if (auto it = memory_.find(key); it != memory_.end()) mem = it->second;
+    epoch = memory_epoch_;
+  }
+  struct SaveOnExit {
+    ChannelReconciler& self;
+    const std::string& key;
+    Memory& mem;
+    uint64_t epoch;
+    ~SaveOnExit() {
+      std::lock_guard lock(self.memory_mu_);
+      if (self.memory_epoch_ == epoch) self.memory_[key] = std::move(mem);
+    }
+  } save{*this, key, mem, epoch};
+
   auto previous = op::ConditionsFromObject(obj);
+  // Never reported on by any operator process: its topics most likely do
+  // not exist, and it has no HPA or PDB to remove (a later full pass, e.g.
+  // the resync, still checks).
+  const bool fresh = mem.topics_hash == 0 && mem.children_hash == 0 && previous.empty();
   auto write_status = [&](op::ChannelStatus status) -> ReconcileResult {
     status.conditions = op::MergeConditions(previous, status.conditions, std::chrono::system_clock::now());
     json desired = op::ChannelStatusObject(ns, name, status);
-    json current = obj.value("status", json::object());
-    if (current == desired["status"]) return {};
+    const json& want = desired["status"];
+    const size_t hash = StatusHash(want);
+    std::string states = ConditionStates(status.conditions);
+    auto current = obj.find("status");
+    if (current != obj.end() && *current == want) {
+      mem.status_hash = hash;
+      mem.condition_states = std::move(states);
+      return {};
+    }
+    // This very status was written by an earlier pass whose write the cache
+    // does not show yet: writing it again would only repeat its Events.
+    if (mem.status_hash == hash && meta.value("resourceVersion", "") != mem.status_version) return {};
     auto r = kube::Apply(client_, path + "/status", desired, kFieldManager);
     if (!r) return Fail(r.error());
-    EventsForTransitions(client_, obj, previous, status.conditions);
+    EventsForTransitions(events_, obj, mem.condition_states.empty() ? ConditionStates(previous) : mem.condition_states,
+                         status.conditions);
+    mem.status_hash = hash;
+    mem.status_version = r->body.is_object() ? r->body["metadata"].value("resourceVersion", "") : "";
+    mem.condition_states = std::move(states);
     return {};
   };
 
   auto channel = op::ParseChannel(obj);
-  if (!channel) return write_status(op::ComputeInvalidChannelStatus(generation, channel.error()));
+  if (!channel) {
+    mem.topics_hash = mem.children_hash = 0;
+    return write_status(op::ComputeInvalidChannelStatus(generation, channel.error()));
+  }
 
   op::ChannelObservation observed;
   // --- template
@@ -276,78 +474,148 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   auto tmpl = templates_.Get(tref.namespace_name + "/" + tref.name);
   observed.template_state = op::ObserveTemplate(tmpl ? &*tmpl : nullptr, channel->type);
 
-  // --- topics
+  // --- topics: untouched when this process already ensured these very specs.
+  // Otherwise they are ensured on another thread while the children are
+  // applied below: neither needs the other, and a new channel's pass then
+  // takes the longer of the two round-trip chains, not their sum.
   observed.topic_error = op::FindTopicConflict(*channel, OtherChannels(channels_, *channel));
   const bool conflict = observed.topic_error.has_value();
-  const op::TopicSpec want_topic = op::DesiredTopic(*channel);
-  const op::TopicSpec want_dlq = op::DesiredDeadLetterTopic(*channel);
-  if (!observed.topic_error) {
-    auto described = topics_.DescribeTopics({want_topic.name, want_dlq.name});
-    if (described.size() != 2 || described[0].error || described[1].error) {
-      std::string why = described.size() == 2 && described[0].error   ? described[0].error->message
-                        : described.size() == 2 && described[1].error ? described[1].error->message
-                                                                      : "describe returned no answer";
-      observed.topic_error = op::TopicError{std::string(op::kReasonKafkaError), "describing topics: " + why};
-    } else {
-      observed.topic = FromKafka(described[0]);
-      observed.dead_letter_topic = FromKafka(described[1]);
-      observed.topic_error =
-          EnsureTopics(topics_, {want_topic, want_dlq}, {&observed.topic, &observed.dead_letter_topic});
-    }
+  const op::TopicSpec want_topics[2] = {op::DesiredTopic(*channel), op::DesiredDeadLetterTopic(*channel)};
+  const size_t topics_hash = conflict ? 0 : TopicsHash(want_topics[0], want_topics[1]);
+  std::future<TopicsOutcome> topics_pending;
+  if (conflict) {
+    mem.topics_hash = 0;
+  } else if (mem.topics_hash == topics_hash) {
+    observed.topic = {true, mem.topic_partitions, mem.topic_replication, {}};
+    observed.dead_letter_topic = {true, mem.dlq_partitions, mem.dlq_replication, {}};
+  } else {
+    bool create_first = fresh;
+    topics_pending = std::async(std::launch::async, [this, &want_topics, create_first] {
+      return EnsureTopics(topics_, want_topics, create_first);
+    });
   }
+  // Waits for the topics (when they were being ensured) and takes their outcome.
+  auto collect_topics = [&] {
+    if (!topics_pending.valid()) return;
+    TopicsOutcome t = topics_pending.get();
+    observed.topic = std::move(t.observed[0]);
+    observed.dead_letter_topic = std::move(t.observed[1]);
+    observed.topic_error = std::move(t.error);
+    mem.topics_hash = observed.topic_error ? 0 : topics_hash;
+    mem.topic_partitions = observed.topic.partitions;
+    mem.topic_replication = observed.topic.replication_factor;
+    mem.dlq_partitions = observed.dead_letter_topic.partitions;
+    mem.dlq_replication = observed.dead_letter_topic.replication_factor;
+    // Only what the status needs is kept: not the configs.
+    observed.topic.configs.clear();
+    observed.dead_letter_topic.configs.clear();
+  };
+  // A failed child apply still records what happened to the topics.
+  auto fail = [&](std::string error) {
+    collect_topics();
+    return Fail(std::move(error));
+  };
 
   // --- workers (only with a template to render into their configuration,
   // and never on a topic another channel owns: they would read its messages)
+  bool children_seen = false;  // observed.deployment is set from this pass
   if (tmpl && observed.template_state.found && !conflict) {
     auto yaml = op::RenderSidecarConfig(*channel, tmpl->value("spec", json::object()), settings_);
     if (yaml) {
       // Kafka security settings reach the workers as a Secret in the channel's
       // namespace, applied before the Deployment that mounts it.
       std::optional<std::string_view> kafka_properties;
+      std::optional<json> secret;
       if (settings_.kafka_properties) {
         kafka_properties = settings_.kafka_properties_text;
-        if (auto st = ApplyChild(client_, kSecrets, op::BuildKafkaPropertiesSecret(*channel, *kafka_properties));
-            !st.ok()) {
-          return Fail(st.error());
-        }
+        secret = op::BuildKafkaPropertiesSecret(*channel, *kafka_properties);
       }
       std::string hash = op::ConfigHash(*yaml, kafka_properties);
-      for (auto st : {ApplyChild(client_, kConfigMaps, op::BuildConfigMap(*channel, *yaml)),
-                      ApplyChild(client_, kDeployments, op::BuildDeployment(*channel, settings_, hash)),
-                      ApplyMetricsService(client_, op::BuildMetricsService(*channel))}) {
-        if (!st.ok()) return Fail(st.error());
+      json configmap = op::BuildConfigMap(*channel, *yaml);
+      json deployment = op::BuildDeployment(*channel, settings_, hash);
+      json service = op::BuildMetricsService(*channel);
+      auto hpa = op::BuildHorizontalPodAutoscaler(*channel);
+      auto pdb = op::BuildPodDisruptionBudget(*channel);
+      std::string all = configmap.dump() + deployment.dump() + service.dump();
+      all += secret ? secret->dump() : "-";
+      all += hpa ? hpa->dump() : "-";
+      all += pdb ? pdb->dump() : "-";
+      const size_t children_hash = Hash(all);
+      const std::string child = op::ChildName(channel->name);
+
+      // Observe-only when these very objects were applied and the children
+      // are in the caches as that apply left them (not deleted or edited).
+      if (mem.children_hash == children_hash && children_.deployments != nullptr && children_.configmaps != nullptr) {
+        auto dep = children_.deployments->Get(ns + "/" + child);
+        auto cm = children_.configmaps->Get(ns + "/" + child);
+        if (dep && cm && (*dep)["metadata"].value("generation", int64_t{0}) == mem.deployment_generation &&
+            (*cm)["metadata"].value("resourceVersion", "") == mem.configmap_version) {
+          observed.deployment = op::ObserveDeployment(*dep);
+          children_seen = true;
+        }
       }
-      const std::string hpa_name = op::ChildName(channel->name);
-      if (auto hpa = op::BuildHorizontalPodAutoscaler(*channel)) {
-        absent_.Forget(kHpas.plural, ns, hpa_name);
-        if (auto st = ApplyChild(client_, kHpas, *hpa); !st.ok()) return Fail(st.error());
-      } else if (!absent_.Known(kHpas.plural, ns, hpa_name)) {
-        if (auto st = DeleteChild(client_, kHpas, ns, hpa_name); !st.ok()) return Fail(st.error());
-        absent_.Remember(kHpas.plural, ns, hpa_name);
-      }
-      if (auto pdb = op::BuildPodDisruptionBudget(*channel)) {
-        absent_.Forget(kPdbs.plural, ns, hpa_name);
-        if (auto st = ApplyChild(client_, kPdbs, *pdb); !st.ok()) return Fail(st.error());
-      } else if (!absent_.Known(kPdbs.plural, ns, hpa_name)) {
-        if (auto st = DeleteChild(client_, kPdbs, ns, hpa_name); !st.ok()) return Fail(st.error());
-        absent_.Remember(kPdbs.plural, ns, hpa_name);
+      if (!children_seen) {
+        mem.children_hash = 0;
+        if (secret) {
+          if (auto st = ApplyChild(client_, kSecrets, *secret); !st) return fail(st.error());
+        }
+        auto cm = ApplyChild(client_, kConfigMaps, configmap);
+        if (!cm) return fail(cm.error());
+        auto dep = ApplyChild(client_, kDeployments, deployment);
+        if (!dep) return fail(dep.error());
+        if (auto st = ApplyMetricsService(client_, service); !st) return fail(st.error());
+        if (hpa) {
+          absent_.Forget(kHpas.plural, ns, child);
+          if (auto st = ApplyChild(client_, kHpas, *hpa); !st) return fail(st.error());
+        } else if (!fresh && !absent_.Known(kHpas.plural, ns, child)) {
+          if (auto st = DeleteChild(client_, kHpas, ns, child); !st.ok()) return fail(st.error());
+          absent_.Remember(kHpas.plural, ns, child);
+        }
+        if (pdb) {
+          absent_.Forget(kPdbs.plural, ns, child);
+          if (auto st = ApplyChild(client_, kPdbs, *pdb); !st) return fail(st.error());
+        } else if (!fresh && !absent_.Known(kPdbs.plural, ns, child)) {
+          if (auto st = DeleteChild(client_, kPdbs, ns, child); !st.ok()) return fail(st.error());
+          absent_.Remember(kPdbs.plural, ns, child);
+        }
+        // The apply answered with the Deployment as it is now, status included.
+        if (dep->is_object()) {
+          observed.deployment = op::ObserveDeployment(*dep);
+          children_seen = true;
+        }
+        mem.children_hash = children_hash;
+        mem.deployment_generation = dep->is_object() ? (*dep)["metadata"].value("generation", int64_t{0}) : 0;
+        mem.configmap_version = cm->is_object() ? (*cm)["metadata"].value("resourceVersion", "") : "";
       }
     } else {
+      mem.children_hash = 0;
       observed.template_state.ready = false;
       observed.template_state.message = yaml.error();
     }
+  } else {
+    mem.children_hash = 0;
   }
-  auto dep = client_.Send("GET", kube::ResourcePath(kDeployments, ns, op::ChildName(channel->name)));
-  if (dep && dep->ok()) observed.deployment = op::ObserveDeployment(dep->body);
+  if (!children_seen) {
+    const std::string child = op::ChildName(channel->name);
+    if (children_.deployments != nullptr) {
+      if (auto dep = children_.deployments->Get(ns + "/" + child)) observed.deployment = op::ObserveDeployment(*dep);
+    } else {
+      auto dep = client_.Send("GET", kube::ResourcePath(kDeployments, ns, child));
+      if (dep && dep->ok()) observed.deployment = op::ObserveDeployment(dep->body);
+    }
+  }
 
-  auto result = write_status(op::ComputeChannelStatus(*channel, observed));
-  if (result.ok) {
-    // Not Ready yet (rollout, partitions, broker): look again soon even if no
-    // watch event arrives (Kafka changes are not watched).
-    bool ready = observed.deployment && !observed.topic_error && observed.template_state.ready &&
-                 observed.deployment->available_replicas >= observed.deployment->spec_replicas;
-    if (!ready) result.requeue_after = 10s;
-  }
+  collect_topics();
+  op::ChannelStatus status = op::ComputeChannelStatus(*channel, observed);
+  const op::Condition* topic_ready = op::FindCondition(status.conditions, op::kTypeTopicReady);
+  const bool topics_ready = topic_ready != nullptr && topic_ready->status == op::kConditionTrue;
+  auto result = write_status(std::move(status));
+  // Topics not ready (broker, partitions, a conflict with another channel):
+  // look again soon, as nothing watched will say when that changes. The
+  // rest is watched: the Deployment's rollout, the Template, the channel.
+  // (Requeuing every channel every 10 s during a rollout was thousands of
+  // passes at a thousand channels.)
+  if (result.ok && !topics_ready) result.requeue_after = 10s;
   return result;
 }
 
@@ -382,7 +650,7 @@ ReconcileResult TemplateReconciler::Reconcile(const std::string& key) {
   }
   auto r = kube::Apply(client_, kube::ResourcePath(kTemplates, ns, name) + "/status", desired, kFieldManager);
   if (!r) return Fail(r.error());
-  EventsForTransitions(client_, obj, previous, status.conditions);
+  EventsForTransitions(events_, obj, ConditionStates(previous), status.conditions);
   requeue_users();
   return {};
 }

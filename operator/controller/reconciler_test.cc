@@ -24,6 +24,7 @@ using namespace std::chrono_literals;
 constexpr const char* kChannelPath = "/apis/herald.dev/v1alpha1/namespaces/team-a/notificationchannels/";
 constexpr const char* kTemplatePath = "/apis/herald.dev/v1alpha1/namespaces/team-a/templates/";
 constexpr const char* kDeploymentPath = "/apis/apps/v1/namespaces/team-a/deployments/";
+constexpr const char* kConfigMapPath = "/api/v1/namespaces/team-a/configmaps/";
 
 // An informer cache without the informer.
 class MapStore final : public runtime::Store {
@@ -48,6 +49,10 @@ class MapStore final : public runtime::Store {
     std::lock_guard lock(mu_);
     objects_[runtime::ObjectKey(obj)] = obj;
   }
+  void Erase(const std::string& key) {
+    std::lock_guard lock(mu_);
+    objects_.erase(key);
+  }
   // Runs `edit` on the stored object, as a watch event would replace it.
   template <typename F>
   void Edit(const std::string& key, F edit) {
@@ -67,13 +72,20 @@ std::string PathOnly(const std::string& path_and_query) { return path_and_query.
 // had delivered them; children are kept by path.
 class FakeApi {
  public:
-  FakeApi(MapStore& channels, MapStore& templates) : channels_(channels), templates_(templates) {
+  // `deployments` and `configmaps` (may be null) mirror those children as
+  // their informers would.
+  FakeApi(MapStore& channels, MapStore& templates, MapStore* deployments = nullptr, MapStore* configmaps = nullptr)
+      : channels_(channels), templates_(templates), deployments_(deployments), configmaps_(configmaps) {
     client.on_send = [this](const std::string& method, const std::string& path,
                             const std::string& body) -> Result<kube::Response> {
+      if (on_request) on_request(method, PathOnly(path));
       std::lock_guard lock(mu_);
       return Handle(method, PathOnly(path), body.empty() ? json() : json::parse(body));
     };
   }
+
+  // Called before each request is handled (set before the requests start).
+  std::function<void(const std::string& method, const std::string& path)> on_request;
 
   runtime::testing::FakeClient client;
 
@@ -85,7 +97,26 @@ class FakeApi {
   }
   void SetDeploymentStatus(const std::string& name, json status) {
     std::lock_guard lock(mu_);
-    objects_.at(kDeploymentPath + name)["status"] = std::move(status);
+    json& d = objects_.at(kDeploymentPath + name);
+    // The Deployment controller has seen the latest spec unless told otherwise.
+    if (!status.contains("observedGeneration") || status["observedGeneration"] == 0) {
+      status["observedGeneration"] = d["metadata"].value("generation", int64_t{0});
+    }
+    d["status"] = std::move(status);
+    d["metadata"]["resourceVersion"] = std::to_string(++version_);
+    Mirror(kDeploymentPath + name, d);
+  }
+  // Someone else deletes a child (the watch tells the cache at once).
+  void DeleteBehindOurBack(const std::string& path) {
+    std::lock_guard lock(mu_);
+    objects_.erase(path);
+    Mirror(path, std::nullopt);
+  }
+  // Status writes succeed but the channel cache does not show them yet (a
+  // watch event still on its way).
+  void HoldStatusWrites(bool hold) {
+    std::lock_guard lock(mu_);
+    hold_status_ = hold;
   }
   std::vector<json> Events() {
     std::lock_guard lock(mu_);
@@ -124,22 +155,29 @@ class FakeApi {
       bool status = rest.size() > 7 && rest.substr(rest.size() - 7) == "/status";
       std::string key = "team-a/" + (status ? rest.substr(0, rest.size() - 7) : rest);
       if (!store->Get(key) || gone_.contains(key)) return {404, {{"message", "not found"}}, ""};
-      store->Edit(key, [&](json& o) {
-        if (status) {
-          o["status"] = body["status"];
-        } else {
-          o["metadata"]["finalizers"] = body["metadata"]["finalizers"];
-        }
-      });
-      return {200, *store->Get(key), ""};
+      json updated = *store->Get(key);
+      if (status) {
+        updated["status"] = body["status"];
+      } else {
+        updated["metadata"]["finalizers"] = body["metadata"]["finalizers"];
+      }
+      updated["metadata"]["resourceVersion"] = std::to_string(++version_);
+      if (!(status && hold_status_)) store->Put(updated);
+      return {200, updated, ""};
     }
     if (method == "PATCH") {  // server-side apply of a child
       if (fail_applies_ != 0) return {fail_applies_, {{"message", "injected"}}, ""};
       json stored = body;
-      if (auto it = objects_.find(path); it != objects_.end() && it->second.contains("status")) {
-        stored["status"] = it->second["status"];
+      int64_t generation = 1;
+      if (auto it = objects_.find(path); it != objects_.end()) {
+        if (it->second.contains("status")) stored["status"] = it->second["status"];
+        generation = it->second["metadata"].value("generation", int64_t{1});
+        if (it->second.value("spec", json()) != body.value("spec", json())) ++generation;
       }
+      stored["metadata"]["generation"] = generation;
+      stored["metadata"]["resourceVersion"] = std::to_string(++version_);
       objects_[path] = stored;
+      Mirror(path, stored);
       return {200, stored, ""};
     }
     if (method == "GET") {
@@ -149,13 +187,32 @@ class FakeApi {
     }
     if (method == "DELETE") {
       if (objects_.erase(path) == 0) return {404, {{"message", "not found"}}, ""};
+      Mirror(path, std::nullopt);
       return {200, json::object(), ""};
     }
     return {405, nullptr, ""};
   }
 
+  // Updates the informer cache of a watched child kind.
+  void Mirror(const std::string& path, const std::optional<json>& obj) {
+    MapStore* store = path.rfind(kDeploymentPath, 0) == 0  ? deployments_
+                      : path.rfind(kConfigMapPath, 0) == 0 ? configmaps_
+                                                           : nullptr;
+    if (store == nullptr) return;
+    std::string key = "team-a/" + path.substr(path.rfind('/') + 1);
+    if (obj) {
+      store->Put(*obj);
+    } else {
+      store->Erase(key);
+    }
+  }
+
   MapStore& channels_;
   MapStore& templates_;
+  MapStore* deployments_;
+  MapStore* configmaps_;
+  int64_t version_ = 100;
+  bool hold_status_ = false;
   std::mutex mu_;
   std::map<std::string, json> objects_;
   std::vector<json> events_;
@@ -211,9 +268,23 @@ class ChannelReconcilerTest : public ::testing::Test {
     templates_.Put(t);
   }
 
-  ReconcileResult Reconcile(const std::string& key = "team-a/ops-alerts") {
-    ChannelReconciler r(api_.client, kafka_, channels_, templates_, settings_);
-    return r.Reconcile(key);
+  // One reconciler for the whole test, as in the manager: it remembers what
+  // it applied.
+  ChannelReconciler& Rec() {
+    if (!rec_) {
+      rec_ = std::make_unique<ChannelReconciler>(api_.client, kafka_, channels_, templates_, settings_,
+                                                 ChildCaches{&deployments_, &configmaps_});
+    }
+    return *rec_;
+  }
+  ReconcileResult Reconcile(const std::string& key = "team-a/ops-alerts") { return Rec().Reconcile(key); }
+  // Child applies (server-side apply PATCHes outside the channel's own path).
+  size_t ChildApplies() {
+    size_t n = 0;
+    for (const auto& s : api_.Sent()) {
+      if (s.rfind("PATCH ", 0) == 0 && s.find("/notificationchannels/") == std::string::npos) ++n;
+    }
+    return n;
   }
   json Channel(const std::string& key = "team-a/ops-alerts") { return *channels_.Get(key); }
   // Reconciles once, then reports the Deployment as rolled out (what
@@ -236,9 +307,10 @@ class ChannelReconcilerTest : public ::testing::Test {
   }
 
   op::OperatorSettings settings_;
-  MapStore channels_, templates_;
-  FakeApi api_{channels_, templates_};
+  MapStore channels_, templates_, deployments_, configmaps_;
+  FakeApi api_{channels_, templates_, &deployments_, &configmaps_};
   kafka::FakeTopicAdmin kafka_;
+  std::unique_ptr<ChannelReconciler> rec_;
 };
 
 TEST_F(ChannelReconcilerTest, NewChannelGetsFinalizerTopicsChildrenAndObservedStatus) {
@@ -249,7 +321,8 @@ TEST_F(ChannelReconcilerTest, NewChannelGetsFinalizerTopicsChildrenAndObservedSt
   json ch = Channel();
   EXPECT_EQ(ch["metadata"]["finalizers"], json::array({"herald.dev/finalizer"}));
 
-  // Topics: one describe of both, one create of both, one describe of both.
+  // Topics of a channel never reported on: created straight away, in one
+  // request, and not described again (the broker's answer is trusted).
   auto topic = kafka_.Get("herald.team-a.ops-alerts");
   auto dlq = kafka_.Get("herald.team-a.ops-alerts.dlq");
   ASSERT_TRUE(topic && dlq);
@@ -260,7 +333,7 @@ TEST_F(ChannelReconcilerTest, NewChannelGetsFinalizerTopicsChildrenAndObservedSt
   EXPECT_EQ(dlq->configs.at("retention.ms"), "1209600000") << "dead letters are kept at least 14 days";
   std::vector<std::string> calls;
   for (const auto& req : kafka_.Requests()) calls.push_back(req.call + ":" + std::to_string(req.topics.size()));
-  EXPECT_EQ(calls, (std::vector<std::string>{"DescribeTopics:2", "CreateTopics:2", "DescribeTopics:2"}));
+  EXPECT_EQ(calls, (std::vector<std::string>{"CreateTopics:2"}));
 
   // Children, with the fields that matter.
   auto dep = api_.Object(std::string(kDeploymentPath) + "herald-ops-alerts");
@@ -297,8 +370,11 @@ TEST_F(ChannelReconcilerTest, NewChannelGetsFinalizerTopicsChildrenAndObservedSt
   EXPECT_EQ(ch["status"]["observedGeneration"], 3);
   EXPECT_EQ(ch["status"]["topic"], "herald.team-a.ops-alerts");
   EXPECT_EQ(ch["status"]["deadLetterTopic"], "herald.team-a.ops-alerts.dlq");
-  EXPECT_GT(r.requeue_after, 0ms) << "not Ready: look again without waiting for an event";
-  EXPECT_FALSE(api_.Events().empty()) << "conditions appeared: Events expected";
+  EXPECT_EQ(r.requeue_after, 0ms) << "rolling out: the Deployment's watch tells when to look again";
+  // A channel on its way up (Progressing) is not news; the sample's
+  // maxReplicas above its partitions is.
+  ASSERT_EQ(api_.Events().size(), 1u) << api_.Events().back().dump();
+  EXPECT_EQ(api_.Events()[0]["reason"], "ReplicasExceedPartitions");
 }
 
 TEST_F(ChannelReconcilerTest, ReadyOnlyOnceTheDeploymentIsAvailableThenIdempotent) {
@@ -308,17 +384,129 @@ TEST_F(ChannelReconcilerTest, ReadyOnlyOnceTheDeploymentIsAvailableThenIdempoten
   EXPECT_EQ(Cond(ch, "WorkersReady"), "True/WorkersAvailable");
   EXPECT_EQ(ch["status"]["readyReplicas"], 2);
 
-  // A third pass changes nothing: no writes, no Kafka changes, no Events.
+  // A third pass changes nothing: no writes, no Kafka calls, no Events.
   kafka_.ClearRequests();
   size_t events = api_.Events().size();
-  size_t patches = api_.Count("PATCH", kChannelPath);
+  size_t sent = api_.Sent().size();
   auto r = Reconcile();
   ASSERT_TRUE(r.ok) << r.error;
   EXPECT_EQ(r.requeue_after, 0ms);
-  EXPECT_EQ(api_.Count("PATCH", kChannelPath), patches) << "status unchanged: not written again";
+  EXPECT_EQ(api_.Sent().size(), sent) << "nothing to apply, status unchanged: no request at all";
   EXPECT_EQ(api_.Events().size(), events);
-  ASSERT_EQ(kafka_.Requests().size(), 1u);
+  EXPECT_TRUE(kafka_.Requests().empty());
+}
+
+// The passes a Deployment's rollout triggers (status changes) only observe:
+// no child applies, no GET, no Kafka call; the status write when it changes.
+TEST_F(ChannelReconcilerTest, PassesDuringARolloutAreObserveOnly) {
+  channels_.Put(op::fixtures::SampleChannelJson());
+  ASSERT_TRUE(Reconcile().ok);
+  ASSERT_TRUE(Reconcile().ok);  // e.g. for its own finalizer
+  kafka_.ClearRequests();
+  size_t sent = api_.Sent().size();
+  api_.SetDeploymentStatus("herald-ops-alerts",
+                           {{"replicas", 2}, {"updatedReplicas", 2}, {"readyReplicas", 1}, {"availableReplicas", 1}});
+  ASSERT_TRUE(Reconcile().ok);
+  api_.SetDeploymentStatus("herald-ops-alerts",
+                           {{"replicas", 2}, {"updatedReplicas", 2}, {"readyReplicas", 2}, {"availableReplicas", 2}});
+  ASSERT_TRUE(Reconcile().ok);
+  const std::vector<std::string> all = api_.Sent();
+  std::vector<std::string> requests(all.begin() + static_cast<long>(sent), all.end());
+  std::vector<std::string> writes;
+  for (const auto& q : requests) {
+    if (q.rfind("POST ", 0) != 0) writes.push_back(q.substr(0, q.find('?')));
+  }
+  EXPECT_EQ(writes, (std::vector<std::string>{"PATCH " + std::string(kChannelPath) + "ops-alerts/status",
+                                              "PATCH " + std::string(kChannelPath) + "ops-alerts/status"}))
+      << "only the status, once per change";
+  EXPECT_TRUE(kafka_.Requests().empty());
+  EXPECT_EQ(Cond(Channel(), "Ready"), "True/Ready");
+  EXPECT_EQ(Channel()["status"]["readyReplicas"], 2) << "read from the Deployment cache";
+}
+
+// What the observe-only pass relies on is checked: a child deleted or
+// edited by someone else, a new Template or channel spec, or a resync
+// (ForgetAll) makes the next pass apply again.
+TEST_F(ChannelReconcilerTest, ChangesBehindTheMemoryMakeTheNextPassFull) {
+  channels_.Put(op::fixtures::SampleChannelJson());
+  ReconcileToReady();
+  const std::string dep = std::string(kDeploymentPath) + "herald-ops-alerts";
+
+  size_t applies = ChildApplies();
+  api_.DeleteBehindOurBack(dep);
+  ASSERT_TRUE(Reconcile().ok);
+  EXPECT_GT(ChildApplies(), applies) << "deleted Deployment applied again";
+  EXPECT_TRUE(api_.Object(dep));
+
+  applies = ChildApplies();
+  deployments_.Edit("team-a/herald-ops-alerts", [](json& d) { d["metadata"]["generation"] = 42; });
+  ASSERT_TRUE(Reconcile().ok);
+  EXPECT_GT(ChildApplies(), applies) << "Deployment edited by hand (new generation): applied again";
+
+  applies = ChildApplies();
+  configmaps_.Edit("team-a/herald-ops-alerts", [](json& c) { c["metadata"]["resourceVersion"] = "edited"; });
+  ASSERT_TRUE(Reconcile().ok);
+  EXPECT_GT(ChildApplies(), applies) << "ConfigMap edited by hand: applied again";
+
+  applies = ChildApplies();
+  kafka_.ClearRequests();
+  templates_.Edit("team-a/quota-exceeded", [](json& t) { t["spec"]["text"] = "changed {{content.used}}"; });
+  ASSERT_TRUE(Reconcile().ok);
+  EXPECT_GT(ChildApplies(), applies) << "new Template text: new sidecar config applied";
+  auto cm = api_.Object(std::string(kConfigMapPath) + "herald-ops-alerts");
+  EXPECT_NE((*cm)["data"]["sidecar.yaml"].get<std::string>().find("changed"), std::string::npos);
+  EXPECT_TRUE(kafka_.Requests().empty()) << "same topic specs: Kafka not asked";
+
+  applies = ChildApplies();
+  Rec().ForgetAll();
+  ASSERT_TRUE(Reconcile().ok);
+  EXPECT_GT(ChildApplies(), applies) << "resync: children applied";
+  ASSERT_EQ(kafka_.Requests().size(), 1u) << "resync: topics described (Kafka is not watched)";
   EXPECT_EQ(kafka_.Requests()[0].call, "DescribeTopics");
+
+  channels_.Edit("team-a/ops-alerts", [](json& o) { o["metadata"]["deletionTimestamp"] = "2026-03-01T00:00:00Z"; });
+  ASSERT_TRUE(Reconcile().ok);
+  EXPECT_EQ(Rec().Remembered(), 0u) << "a deleted channel's memory goes with it";
+}
+
+// A resync (ForgetAll) while a pass is running: that pass must not write
+// back what it remembered, or its channel would skip the resync's full pass.
+TEST_F(ChannelReconcilerTest, ForgetAllDuringAPassWins) {
+  channels_.Put(op::fixtures::SampleChannelJson());
+  ASSERT_TRUE(Reconcile().ok);
+  ASSERT_EQ(Rec().Remembered(), 1u);
+  Rec().ForgetAll();
+  api_.on_request = [this](const std::string& method, const std::string& path) {
+    if (method == "PATCH" && path.find("/deployments/") != std::string::npos) Rec().ForgetAll();
+  };
+  ASSERT_TRUE(Reconcile().ok);  // full (forgotten), and forgotten again halfway
+  api_.on_request = nullptr;
+  EXPECT_EQ(Rec().Remembered(), 0u);
+}
+
+// Every pass reads the channel from the informer cache, which may not show
+// the status the previous pass wrote yet. That must not write the same
+// status again nor repeat its Events: one Event per transition.
+TEST_F(ChannelReconcilerTest, OneEventPerTransitionWhileTheCacheLags) {
+  channels_.Put(op::fixtures::SampleChannelJson());
+  api_.HoldStatusWrites(true);
+  ASSERT_TRUE(Reconcile().ok);
+  size_t status_writes = api_.Count("PATCH", std::string(kChannelPath) + "ops-alerts/status");
+  ASSERT_TRUE(Reconcile().ok);
+  ASSERT_TRUE(Reconcile().ok);
+  EXPECT_EQ(api_.Count("PATCH", std::string(kChannelPath) + "ops-alerts/status"), status_writes)
+      << "the status the cache does not show yet is not written again";
+  api_.SetDeploymentStatus("herald-ops-alerts",
+                           {{"replicas", 2}, {"updatedReplicas", 2}, {"readyReplicas", 2}, {"availableReplicas", 2}});
+  ASSERT_TRUE(Reconcile().ok);
+  ASSERT_TRUE(Reconcile().ok);
+  std::vector<std::string> messages;
+  for (const auto& e : api_.Events()) {
+    std::string m = e.value("message", "");
+    messages.push_back(m.substr(0, m.find(':')));
+  }
+  // The way up (TopicPending, Progressing, ...) is not news; Ready is, once.
+  EXPECT_EQ(messages, (std::vector<std::string>{"ScalingLimited=True", "Ready=True"}));
 }
 
 // A channel without autoscaling and with one worker has no HPA and no PDB:
@@ -330,6 +518,8 @@ TEST_F(ChannelReconcilerTest, AbsentOptionalChildrenAreNotDeletedOnEveryPass) {
   ch["spec"]["workers"]["replicas"] = 1;
   channels_.Put(ch);
   ChannelReconciler rec(api_.client, kafka_, channels_, templates_, settings_);
+  ASSERT_TRUE(rec.Reconcile("team-a/ops-alerts").ok);
+  EXPECT_EQ(api_.Count("DELETE", ""), 0u) << "a channel never reported on has no HPA or PDB to remove";
   ASSERT_TRUE(rec.Reconcile("team-a/ops-alerts").ok);
   EXPECT_EQ(api_.Count("DELETE", ""), 2u) << "HPA and PDB checked once";
   ASSERT_TRUE(rec.Reconcile("team-a/ops-alerts").ok);
@@ -367,8 +557,8 @@ TEST_F(ChannelReconcilerTest, PartitionIncreaseAndRetentionChangeReachTheBroker)
   EXPECT_EQ(kafka_.Get("herald.team-a.ops-alerts.dlq")->configs.at("retention.ms"), "1209600000");
   std::vector<std::string> calls;
   for (const auto& req : kafka_.Requests()) calls.push_back(req.call + ":" + std::to_string(req.topics.size()));
-  EXPECT_EQ(calls,
-            (std::vector<std::string>{"DescribeTopics:2", "CreatePartitions:2", "AlterConfigs:1", "DescribeTopics:2"}));
+  EXPECT_EQ(calls, (std::vector<std::string>{"DescribeTopics:2", "CreatePartitions:2", "AlterConfigs:1"}))
+      << "a successful change is trusted, not described again";
   EXPECT_EQ(Cond(Channel(), "TopicReady"), "True/TopicsReady");
 }
 
@@ -425,7 +615,12 @@ TEST_F(ChannelReconcilerTest, ExistingTopicsAreAdoptedNotRecreated) {
   kafka_.Seed("herald.team-a.ops-alerts.dlq", {6, 1, {{"retention.ms", "1209600000"}, {"cleanup.policy", "delete"}}});
   auto r = Reconcile();
   ASSERT_TRUE(r.ok) << r.error;
-  for (const auto& req : kafka_.Requests()) EXPECT_NE(req.call, "CreateTopics");
+  std::vector<std::string> calls;
+  for (const auto& req : kafka_.Requests()) calls.push_back(req.call + ":" + std::to_string(req.topics.size()));
+  // A new channel creates first; "already exists" is adoption: described,
+  // then grown and configured, never recreated.
+  EXPECT_EQ(calls,
+            (std::vector<std::string>{"CreateTopics:2", "DescribeTopics:2", "CreatePartitions:1", "AlterConfigs:1"}));
   EXPECT_EQ(kafka_.Get("herald.team-a.ops-alerts")->partitions, 6);
   EXPECT_EQ(kafka_.Get("herald.team-a.ops-alerts")->configs.at("retention.ms"), "604800000");
   EXPECT_EQ(Cond(Channel(), "TopicReady"), "True/TopicsReady");
@@ -438,8 +633,22 @@ TEST_F(ChannelReconcilerTest, KafkaFailureIsReportedAndRetriedLater) {
   ASSERT_TRUE(r.ok) << "reported in status, not a reconcile error: " << r.error;
   EXPECT_EQ(Cond(Channel(), "TopicReady"), "False/KafkaError");
   EXPECT_GT(r.requeue_after, 0ms);
+  auto messages = [&] {
+    std::vector<std::string> out;
+    for (const auto& e : api_.Events()) {
+      std::string m = e.value("message", "");
+      out.push_back(e.value("type", "") + " " + m.substr(0, m.find(':')));
+    }
+    return out;
+  };
+  EXPECT_EQ(messages(),
+            (std::vector<std::string>{"Warning Ready=False", "Warning TopicReady=False", "Normal ScalingLimited=True"}))
+      << "a reason that needs a person is an Event at once";
   kafka_.SetUnreachable(false);
   ReconcileToReady();
+  EXPECT_EQ(messages(),
+            (std::vector<std::string>{"Warning Ready=False", "Warning TopicReady=False", "Normal ScalingLimited=True",
+                                      "Normal TopicReady=True", "Normal Ready=True"}));
 }
 
 TEST_F(ChannelReconcilerTest, MissingOrBrokenTemplateRunsNoWorkers) {
@@ -606,6 +815,7 @@ TEST_F(TemplateReconcilerTest, ValidTemplateIsReadyAndItsChannelsLookAgain) {
 
   ASSERT_TRUE(Reconcile().ok);
   EXPECT_EQ(Cond(Template(), "Ready"), "True/Valid");
+  EXPECT_TRUE(api_.Events().empty()) << "a Template valid from the start is not news";
   EXPECT_EQ(Template()["status"]["observedGeneration"], 1);
   EXPECT_EQ(requeued_, (std::vector<std::string>{"team-a/ops-alerts"}));
 

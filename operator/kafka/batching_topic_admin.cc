@@ -92,7 +92,10 @@ class Lane {
     std::vector<Item> all;
     for (const Pending* p : batch) all.insert(all.end(), p->items.begin(), p->items.end());
     if (options_.observer != nullptr) options_.observer->OnRequest(operation_, all.size(), batch.size());
+    auto start = std::chrono::steady_clock::now();
     std::vector<Result> results = call_(all);
+    if (options_.observer != nullptr)
+      options_.observer->OnResponse(operation_, std::chrono::steady_clock::now() - start);
     size_t at = 0;
     for (Pending* p : batch) {
       p->results.reserve(p->items.size());

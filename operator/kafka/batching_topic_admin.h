@@ -30,6 +30,8 @@ class AdminObserver {
   virtual void OnCall(std::string_view operation, size_t topics) = 0;
   // One request went to the inner admin for `topics` topics on behalf of `calls` calls.
   virtual void OnRequest(std::string_view operation, size_t topics, size_t calls) = 0;
+  // That request was answered after `took`.
+  virtual void OnResponse(std::string_view /*operation*/, std::chrono::duration<double> /*took*/) {}
 };
 
 struct BatchingOptions {
