@@ -564,20 +564,20 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
         auto dep = ApplyChild(client_, kDeployments, deployment);
         if (!dep) return fail(dep.error());
         if (auto st = ApplyMetricsService(client_, service); !st) return fail(st.error());
-        if (hpa) {
-          absent_.Forget(kHpas.plural, ns, child);
-          if (auto st = ApplyChild(client_, kHpas, *hpa); !st) return fail(st.error());
-        } else if (!fresh && !absent_.Known(kHpas.plural, ns, child)) {
-          if (auto st = DeleteChild(client_, kHpas, ns, child); !st.ok()) return fail(st.error());
-          absent_.Remember(kHpas.plural, ns, child);
-        }
-        if (pdb) {
-          absent_.Forget(kPdbs.plural, ns, child);
-          if (auto st = ApplyChild(client_, kPdbs, *pdb); !st) return fail(st.error());
-        } else if (!fresh && !absent_.Known(kPdbs.plural, ns, child)) {
-          if (auto st = DeleteChild(client_, kPdbs, ns, child); !st.ok()) return fail(st.error());
-          absent_.Remember(kPdbs.plural, ns, child);
-        }
+        // An optional child (HPA, PDB) is applied when wanted, else deleted
+        // once: never for a channel just seen, whose children cannot exist.
+        auto apply_or_delete = [&](const kube::Resource& res, const auto& obj) -> Status {
+          if (obj) {
+            absent_.Forget(res.plural, ns, child);
+            if (auto st = ApplyChild(client_, res, *obj); !st) return Error{st.error()};
+          } else if (!fresh && !absent_.Known(res.plural, ns, child)) {
+            if (auto st = DeleteChild(client_, res, ns, child); !st.ok()) return st;
+            absent_.Remember(res.plural, ns, child);
+          }
+          return OkStatus();
+        };
+        if (auto st = apply_or_delete(kHpas, hpa); !st.ok()) return fail(st.error());
+        if (auto st = apply_or_delete(kPdbs, pdb); !st.ok()) return fail(st.error());
         // The apply answered with the Deployment as it is now, status included.
         if (dep->is_object()) {
           observed.deployment = op::ObserveDeployment(*dep);
