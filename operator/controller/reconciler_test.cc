@@ -607,6 +607,36 @@ TEST_F(ChannelReconcilerTest, TopicOwnedByAnOlderChannelIsAResourceConflict) {
   EXPECT_EQ(Channel("team-a/squatter")["metadata"]["finalizers"], json::array());
 }
 
+// The dead-letter topics count too, both ways: a newer channel may not take
+// an older one's dead-letter topic as its topic, nor have its own
+// dead-letter topic land on an older channel's topic.
+TEST_F(ChannelReconcilerTest, DeadLetterTopicsClashBothWays) {
+  channels_.Put(op::fixtures::SampleChannelJson());  // herald.team-a.ops-alerts (+ .dlq)
+  ReconcileToReady();
+  auto newer = [&](const std::string& name, const std::string& topic, const std::string& uid_suffix) {
+    json c = op::fixtures::SampleChannelJson();
+    c["metadata"]["name"] = name;
+    c["metadata"]["uid"] = "6f1b2c3d-0000-4000-8000-00000000000" + uid_suffix;
+    c["metadata"]["creationTimestamp"] = "2026-02-0" + uid_suffix + "T00:00:00Z";
+    c["spec"]["kafka"]["topic"] = topic;
+    channels_.Put(c);
+    return "team-a/" + name;
+  };
+  const std::string takes_dlq = newer("takes-dlq", "herald.team-a.ops-alerts.dlq", "2");
+  ASSERT_TRUE(Reconcile(takes_dlq).ok);
+  EXPECT_EQ(Cond(Channel(takes_dlq), "TopicReady"), "False/ResourceConflict");
+
+  // "orders" is older than "orders-feeder", whose dead-letter topic would be
+  // orders' topic.
+  const std::string orders = newer("orders", "shop.orders.dlq", "3");
+  ASSERT_TRUE(Reconcile(orders).ok);
+  EXPECT_EQ(Cond(Channel(orders), "TopicReady"), "True/TopicsReady");
+  const std::string feeder = newer("orders-feeder", "shop.orders", "4");
+  ASSERT_TRUE(Reconcile(feeder).ok);
+  EXPECT_EQ(Cond(Channel(feeder), "TopicReady"), "False/ResourceConflict");
+  EXPECT_NE(CondMessage(Channel(feeder), "TopicReady").find("team-a/orders"), std::string::npos);
+}
+
 TEST_F(ChannelReconcilerTest, ExistingTopicsAreAdoptedNotRecreated) {
   channels_.Put(op::fixtures::SampleChannelJson());
   // Left by an earlier channel of the same name (policy Retain): fewer
