@@ -12,6 +12,8 @@
 #include <mutex>
 #include <thread>
 
+#include "operator/core/conditions.h"
+#include "operator/core/test_fixtures.h"
 #include "operator/kafka/fake_topic_admin.h"
 #include "runtime/fake_client.h"
 
@@ -190,6 +192,96 @@ TEST(Manager, AStopReleasesTheLease) {
   // The holder waits out its 2 s retry period between renewals.
   run.ExpectPromptCleanStop();
   EXPECT_EQ(api.Holder(), "");
+}
+
+// The reconcile passes the manager has finished for one controller.
+double Reconciles(prometheus::Registry& registry, const std::string& controller) {
+  for (const auto& family : registry.Collect()) {
+    if (family.name != "controller_runtime_reconcile_total") continue;
+    double total = 0;
+    for (const auto& m : family.metric) {
+      for (const auto& l : m.label) {
+        if (l.name == "controller" && l.value == controller) total += m.counter.value;
+      }
+    }
+    return total;
+  }
+  return 0;
+}
+
+// A Template's status reaches the operator's cache only on the watch, some
+// time after the write returns. A channel that reads the Template before then
+// sees it "not checked yet"; the status event must make it look again, or
+// it stays TemplatePending until the next resync (seen in CI: scripts/demo).
+TEST(Manager, AChannelLooksAgainWhenItsTemplatesStatusComesBackOnTheWatch) {
+  FakeApi api;
+  json channel = op::fixtures::SampleChannelJson();  // team-a/ops-alerts, Template quota-exceeded
+  channel["metadata"]["resourceVersion"] = "3";
+  json tmpl = {{"apiVersion", "herald.dev/v1alpha1"},
+               {"kind", "Template"},
+               {"metadata",
+                {{"name", "quota-exceeded"},
+                 {"namespace", "team-a"},
+                 {"generation", 1},
+                 {"uid", "tmpl-uid"},
+                 {"resourceVersion", "4"}}},
+               {"spec", {{"contentVersion", 1}, {"text", "{{content.used}}"}, {"slack", {{"text", "quota"}}}}}};
+  std::mutex mu;
+  std::condition_variable cv;
+  json template_status;         // what the operator wrote
+  json channel_template_ready;  // the channel's last TemplateReady condition written
+  auto answer = api.client.on_send;
+  api.client.on_send = [&](const std::string& method, const std::string& path,
+                           const std::string& body) -> Result<kube::Response> {
+    auto list = [](const json& item) {
+      return kube::Response{200, {{"items", json::array({item})}, {"metadata", {{"resourceVersion", "5"}}}}, ""};
+    };
+    if (method == "GET" && path.find("/notificationchannels?") != std::string::npos) return list(channel);
+    if (method == "GET" && path.find("/templates?") != std::string::npos) return list(tmpl);
+    if (method == "GET") return answer(method, path, body);  // lists: empty; objects: 404
+    json sent = body.empty() ? json::object() : json::parse(body);
+    std::lock_guard<std::mutex> lock(mu);
+    if (path.find("/templates/quota-exceeded/status?") != std::string::npos) {
+      template_status = sent["status"];
+      cv.notify_all();
+    } else if (path.find("/notificationchannels/ops-alerts/status?") != std::string::npos) {
+      for (const auto& c : sent["status"].value("conditions", json::array())) {
+        if (c.value("type", "") == op::kTypeTemplateReady) channel_template_ready = c;
+      }
+    }
+    sent["metadata"]["resourceVersion"] = "6";
+    return kube::Response{200, sent, ""};
+  };
+  auto registry = std::make_shared<prometheus::Registry>();
+  // The Template's watch delivers its status only after the write returned
+  // and the channel has had its pass on the old one (or a second, long
+  // enough to have had it).
+  api.client.PushWatch({.events = {}, .result = OkStatus(), .path_contains = "/templates?", .before = [&] {
+                          std::unique_lock<std::mutex> lock(mu);
+                          // Bounded: a watch that never returns would hang the test's stop.
+                          if (!cv.wait_for(lock, 10s, [&] { return !template_status.is_null(); })) return;
+                          json with_status = tmpl;
+                          with_status["status"] = template_status;
+                          with_status["metadata"]["resourceVersion"] = "7";
+                          lock.unlock();
+                          Eventually([&] { return Reconciles(*registry, "notificationchannel") >= 2; }, 1s);
+                          api.client.PushWatch({.events = {{"MODIFIED", with_status}},
+                                                .result = OkStatus(),
+                                                .path_contains = "/templates?",
+                                                .before = nullptr});
+                        }});
+  kafka::FakeTopicAdmin admin;
+  ManagerOptions options = Options(false);
+  options.settings.bootstrap_servers = "kafka:9092";
+  options.settings.sidecar_image = "herald-sidecar:test";
+  Manager m(api.client, admin, options, registry);
+  Running run(m);
+  ASSERT_TRUE(Eventually([&] {
+    std::lock_guard<std::mutex> lock(mu);
+    return channel_template_ready.is_object() && channel_template_ready.value("status", "") == "True";
+  })) << "the channel's TemplateReady stayed "
+      << channel_template_ready.dump() << "; sent: " << ::testing::PrintToString(api.client.sent());
+  run.ExpectPromptCleanStop();
 }
 
 }  // namespace

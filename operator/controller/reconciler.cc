@@ -636,7 +636,7 @@ ReconcileResult TemplateReconciler::Reconcile(const std::string& key) {
   auto [ns, name] = SplitKey(key);
   auto cached = templates_.Get(key);
   // Whatever happened to the template, the channels using it must look
-  // again, once its status says so (they read the Ready condition).
+  // again, once the cache holds its status (they read the Ready condition).
   auto requeue_users = [&] {
     std::vector<std::string> users;
     channels_.ForEach([&](const json& ch) {
@@ -663,7 +663,8 @@ ReconcileResult TemplateReconciler::Reconcile(const std::string& key) {
   auto r = kube::Apply(client_, kube::ResourcePath(kTemplates, ns, name) + "/status", desired, kFieldManager);
   if (!r) return Fail(r.error());
   EventsForTransitions(events_, obj, ConditionStates(previous), status.conditions);
-  requeue_users();
+  // No requeue of the users yet: the cache still holds the old status. Its
+  // watch event brings this one and another pass, which requeues them.
   return {};
 }
 

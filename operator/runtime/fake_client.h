@@ -1,6 +1,7 @@
 #pragma once
 // A scripted kube::Client for unit tests of code built on the client
 // (informers, leader election, reconcilers). Not for anything users run.
+#include <algorithm>
 #include <condition_variable>
 #include <deque>
 #include <functional>
@@ -15,10 +16,15 @@ class FakeClient : public kube::Client {
  public:
   // Handles Send: return the response for (method, path_and_query, body).
   std::function<Result<kube::Response>(const std::string&, const std::string&, const std::string&)> on_send;
-  // Each Watch call pops the next script: the events to deliver, then the result.
+  // Each Watch call pops the first script for its path: the events to
+  // deliver, then the result. A script with a `path_contains` serves only
+  // watches whose path holds it; `before` runs ahead of the events (a test
+  // holds a watch event back with it, as a lagging watch would).
   struct WatchScript {
     std::vector<kube::WatchEvent> events;
     Status result = OkStatus();
+    std::string path_contains{};
+    std::function<void()> before{};
   };
 
   void PushWatch(WatchScript s) {
@@ -51,11 +57,14 @@ class FakeClient : public kube::Client {
     {
       std::lock_guard<std::mutex> lock(mu_);
       watch_paths_.push_back(path);
-      if (watches_.empty()) {
+      auto it = std::find_if(watches_.begin(), watches_.end(), [&](const WatchScript& s) {
+        return s.path_contains.empty() || path.find(s.path_contains) != std::string::npos;
+      });
+      if (it == watches_.end()) {
         idle = true;
       } else {
-        script = std::move(watches_.front());
-        watches_.pop_front();
+        script = std::move(*it);
+        watches_.erase(it);
       }
     }
     if (idle) {
@@ -68,6 +77,7 @@ class FakeClient : public kube::Client {
       cv.wait(lock, stop, [] { return false; });
       return OkStatus();
     }
+    if (script.before) script.before();
     for (const auto& ev : script.events) {
       if (stop.stop_requested() || !on_event(ev)) return OkStatus();
     }
