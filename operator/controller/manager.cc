@@ -363,10 +363,16 @@ struct Manager::Impl {
     // condition from this cache, so they may look again only once the cache
     // holds it. Reconciling the Template for its status event requeues them
     // then (requeuing them when the write returns raced the watch, and a
-    // channel could stay TemplatePending until the next resync).
-    runtime::Informer templates(
-        client, Collection(kTemplates, ns), "",
-        {enqueue_template, [=](const json&, const json& n) { enqueue_template(n); }, enqueue_template});
+    // channel could stay TemplatePending until the next resync). A relist's
+    // unchanged copies are not news.
+    runtime::Informer templates(client, Collection(kTemplates, ns), "",
+                                {enqueue_template,
+                                 [=](const json& o, const json& n) {
+                                   if (runtime::ChangedBeyondStatus(o, n) || runtime::StatusChanged(o, n)) {
+                                     enqueue_template(n);
+                                   }
+                                 },
+                                 enqueue_template});
     runtime::Informer deployments(
         client, Collection(kDeployments, ns), "app.kubernetes.io/managed-by=herald-operator",
         {enqueue_owner, [=](const json&, const json& n) { enqueue_owner(n); }, enqueue_owner});

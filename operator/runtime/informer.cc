@@ -15,6 +15,14 @@ std::chrono::milliseconds Jittered(std::chrono::milliseconds base) {
   return std::chrono::milliseconds(static_cast<int64_t>(static_cast<double>(base.count()) * f(rng)));
 }
 
+// The member `key` of `obj`, or null when `obj` is no object or lacks it.
+const nlohmann::json& MemberOrNull(const nlohmann::json& obj, const char* key) {
+  static const nlohmann::json kNone;
+  if (!obj.is_object()) return kNone;
+  auto it = obj.find(key);
+  return it == obj.end() ? kNone : *it;
+}
+
 }  // namespace
 
 std::string ObjectKey(const nlohmann::json& obj) {
@@ -52,15 +60,16 @@ void Informer::ForEach(const std::function<void(const nlohmann::json&)>& visit) 
 }
 
 bool ChangedBeyondStatus(const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
-  static const nlohmann::json kNone;
-  const auto& a = old_obj.contains("metadata") ? old_obj["metadata"] : kNone;
-  const auto& b = new_obj.contains("metadata") ? new_obj["metadata"] : kNone;
+  const auto& a = MemberOrNull(old_obj, "metadata");
+  const auto& b = MemberOrNull(new_obj, "metadata");
   for (const char* field : {"generation", "deletionTimestamp", "finalizers", "labels", "annotations"}) {
-    const auto& x = a.is_object() && a.contains(field) ? a[field] : kNone;
-    const auto& y = b.is_object() && b.contains(field) ? b[field] : kNone;
-    if (x != y) return true;
+    if (MemberOrNull(a, field) != MemberOrNull(b, field)) return true;
   }
   return false;
+}
+
+bool StatusChanged(const nlohmann::json& old_obj, const nlohmann::json& new_obj) {
+  return MemberOrNull(old_obj, "status") != MemberOrNull(new_obj, "status");
 }
 
 std::string Informer::ListAndReplace() {

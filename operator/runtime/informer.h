@@ -45,6 +45,9 @@ class Store {
 // managedFields): the spec (generation), deletion, finalizers, labels or
 // annotations. A reconciler's own status write then does not requeue it.
 [[nodiscard]] bool ChangedBeyondStatus(const nlohmann::json& old_obj, const nlohmann::json& new_obj);
+// True when the status differs (absent counts as null). With
+// ChangedBeyondStatus, it tells a real change from a relist's unchanged copy.
+[[nodiscard]] bool StatusChanged(const nlohmann::json& old_obj, const nlohmann::json& new_obj);
 
 class Informer final : public Store {
  public:

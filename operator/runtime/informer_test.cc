@@ -57,6 +57,22 @@ TEST(ChangedBeyondStatus, OnlySpecMetadataAndDeletionCount) {
   EXPECT_FALSE(ChangedBeyondStatus(nlohmann::json::object(), nlohmann::json::object()));
 }
 
+TEST(StatusChanged, OnlyTheStatus) {
+  const nlohmann::json base = {{"metadata", {{"name", "a"}, {"resourceVersion", "10"}}}, {"spec", {{"type", "slack"}}}};
+  nlohmann::json with_status = base;
+  with_status["status"] = {{"observedGeneration", 1}};
+  EXPECT_TRUE(StatusChanged(base, with_status)) << "a first status";
+  nlohmann::json relisted = with_status;
+  relisted["metadata"]["resourceVersion"] = "11";
+  EXPECT_FALSE(StatusChanged(with_status, relisted));
+  nlohmann::json spec_changed = with_status;
+  spec_changed["spec"]["type"] = "teams";
+  EXPECT_FALSE(StatusChanged(with_status, spec_changed));
+  nlohmann::json later = with_status;
+  later["status"]["observedGeneration"] = 2;
+  EXPECT_TRUE(StatusChanged(with_status, later));
+}
+
 TEST(Informer, ListsThenAppliesWatchEventsAndResumesFromLastVersion) {
   FakeClient c;
   int lists = 0;
