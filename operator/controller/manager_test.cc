@@ -254,8 +254,8 @@ TEST(Manager, AChannelLooksAgainWhenItsTemplatesStatusComesBackOnTheWatch) {
   };
   auto registry = std::make_shared<prometheus::Registry>();
   // The Template's watch delivers its status only after the write returned
-  // and the channel has had its pass on the old one (or a second, long
-  // enough to have had it).
+  // and after any channel pass that the write's return set off (a second
+  // pass of the channel; with none coming, the wait ends after a second).
   api.client.PushWatch({.events = {}, .result = OkStatus(), .path_contains = "/templates?", .before = [&] {
                           std::unique_lock<std::mutex> lock(mu);
                           // Bounded: a watch that never returns would hang the test's stop.
