@@ -340,20 +340,13 @@ const std::string& StringIn(const json& object, std::initializer_list<const char
 // object, and only candidates are parsed.
 std::vector<op::Channel> OtherChannels(const runtime::Store& channels, const op::Channel& channel) {
   const std::string topic = op::TopicName(channel);
-  const std::string dlq = op::DeadLetterTopicName(topic);
-  // Their topic is ours or our dead-letter topic, or their dead-letter topic is ours.
-  auto clashes = [&](std::string_view theirs) {
-    return theirs == topic || theirs == dlq ||
-           (topic.size() == theirs.size() + op::kDeadLetterSuffix.size() && topic.starts_with(theirs) &&
-            topic.ends_with(op::kDeadLetterSuffix));
-  };
   std::vector<op::Channel> others;
   channels.ForEach([&](const json& o) {
     const std::string& ns = StringIn(o, {"metadata", "namespace"});
     const std::string& name = StringIn(o, {"metadata", "name"});
     if (ns == channel.namespace_name && name == channel.name) return;
     const std::string& set = StringIn(o, {"spec", "kafka", "topic"});
-    if (!(set.empty() ? clashes(op::DefaultTopicName(ns, name)) : clashes(set))) return;
+    if (!(set.empty() ? op::TopicsClash(topic, op::DefaultTopicName(ns, name)) : op::TopicsClash(topic, set))) return;
     if (auto c = op::ParseChannel(o)) others.push_back(*c);
   });
   return others;

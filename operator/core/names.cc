@@ -39,6 +39,13 @@ std::string TopicName(const Channel& channel) {
 
 std::string DeadLetterTopicName(std::string_view topic) { return std::string(topic) + std::string(kDeadLetterSuffix); }
 
+bool TopicsClash(std::string_view topic, std::string_view other_topic) {
+  auto is_dead_letter_of = [](std::string_view dlq, std::string_view t) {
+    return dlq.size() == t.size() + kDeadLetterSuffix.size() && dlq.starts_with(t) && dlq.ends_with(kDeadLetterSuffix);
+  };
+  return topic == other_topic || is_dead_letter_of(topic, other_topic) || is_dead_letter_of(other_topic, topic);
+}
+
 std::string ConsumerGroup(const Channel& channel) { return DefaultTopicName(channel.namespace_name, channel.name); }
 
 Status ValidateTopicName(std::string_view topic) {

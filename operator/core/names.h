@@ -33,6 +33,10 @@ inline constexpr size_t kMaxLabelLength = 63;
 [[nodiscard]] std::string TopicName(const Channel& channel);
 // Returns "<topic>.dlq".
 [[nodiscard]] std::string DeadLetterTopicName(std::string_view topic);
+// True when two channels with these topics would share a Kafka topic: the
+// same topic, or one's topic is the other's dead-letter topic. Allocates
+// nothing: it runs over every cached channel on each reconcile.
+[[nodiscard]] bool TopicsClash(std::string_view topic, std::string_view other_topic);
 // Returns "herald.<namespace>.<name>", also when spec.kafka.topic is set: the
 // group belongs to the channel, not to the topic.
 [[nodiscard]] std::string ConsumerGroup(const Channel& channel);

@@ -45,6 +45,16 @@ TEST(NamesTest, TopicsAndGroup) {
   }
 }
 
+TEST(NamesTest, TopicsClashWhenTheyOrTheirDeadLetterTopicsMeet) {
+  EXPECT_TRUE(TopicsClash("billing", "billing"));
+  EXPECT_TRUE(TopicsClash("billing", "billing.dlq")) << "theirs is our dead-letter topic";
+  EXPECT_TRUE(TopicsClash("billing.dlq", "billing")) << "ours is their dead-letter topic";
+  EXPECT_FALSE(TopicsClash("billing", "billing.dlq.dlq"));
+  EXPECT_FALSE(TopicsClash("billing", "billingXdlq"));
+  EXPECT_FALSE(TopicsClash("billing", "other.dlq"));
+  EXPECT_FALSE(TopicsClash("billing", "billing2"));
+}
+
 TEST(NamesTest, ValidateTopicName) {
   const struct {
     std::string topic;
