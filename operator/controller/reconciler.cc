@@ -75,10 +75,12 @@ json EventFor(const json& obj, const std::string& type, const std::string& reaso
           {"count", 1}};
 }
 
-// ";type=status/reason;..." of `conditions`: what Events compare with.
+// ";type=status/reason@lastTransitionTime;..." of `conditions`: what Events
+// compare with, and what a pass merges with while the cache lags behind the
+// write these conditions came from.
 std::string ConditionStates(const std::vector<op::Condition>& conditions) {
   std::string out = ";";
-  for (const auto& c : conditions) out += c.type + "=" + c.status + "/" + c.reason + ";";
+  for (const auto& c : conditions) out += c.type + "=" + c.status + "/" + c.reason + "@" + c.last_transition_time + ";";
   return out;
 }
 
@@ -88,7 +90,27 @@ std::string_view StateOf(std::string_view states, const std::string& type) {
   auto at = states.find(needle);
   if (at == std::string_view::npos) return {};
   auto from = at + needle.size();
-  return states.substr(from, states.find(';', from) - from);
+  return states.substr(from, states.find_first_of("@;", from) - from);
+}
+
+// The conditions of a ConditionStates string, as far as MergeConditions
+// reads them (type, status, lastTransitionTime).
+std::vector<op::Condition> ConditionsFromStates(std::string_view states) {
+  std::vector<op::Condition> out;
+  for (size_t from = 1; from < states.size();) {
+    size_t end = states.find(';', from);
+    std::string_view entry = states.substr(from, end - from);
+    from = end == std::string_view::npos ? states.size() : end + 1;
+    size_t eq = entry.find('='), slash = entry.find('/'), at = entry.find('@');
+    if (eq == std::string_view::npos || slash == std::string_view::npos || at == std::string_view::npos) continue;
+    op::Condition c;
+    c.type = entry.substr(0, eq);
+    c.status = entry.substr(eq + 1, slash - eq - 1);
+    c.reason = entry.substr(slash + 1, at - slash - 1);
+    c.last_transition_time = entry.substr(at + 1);
+    out.push_back(std::move(c));
+  }
+  return out;
 }
 
 // Reasons of a condition on its way to True (a new channel's topics and
@@ -444,20 +466,25 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
   // the resync, still checks).
   const bool fresh = mem.topics_hash == 0 && mem.children_hash == 0 && previous.empty();
   auto write_status = [&](op::ChannelStatus status) -> ReconcileResult {
-    status.conditions = op::MergeConditions(previous, status.conditions, std::chrono::system_clock::now());
+    // The cache may not show this process's last status write yet (its watch
+    // event is on the way, or the watch is reconnecting). The API server then
+    // holds that write, not the cached status: compare and merge with it. A
+    // stale copy that happens to equal the wanted status proves nothing.
+    const bool cache_behind = !mem.status_version.empty() && meta.value("resourceVersion", "") != mem.status_version;
+    status.conditions = op::MergeConditions(cache_behind ? ConditionsFromStates(mem.condition_states) : previous,
+                                            status.conditions, std::chrono::system_clock::now());
     json desired = op::ChannelStatusObject(ns, name, status);
     const json& want = desired["status"];
     const size_t hash = StatusHash(want);
     std::string states = ConditionStates(status.conditions);
-    auto current = obj.find("status");
-    if (current != obj.end() && *current == want) {
+    if (cache_behind) {
+      // Written already: writing it again would only repeat its Events.
+      if (mem.status_hash == hash) return {};
+    } else if (auto current = obj.find("status"); current != obj.end() && *current == want) {
       mem.status_hash = hash;
       mem.condition_states = std::move(states);
       return {};
     }
-    // This very status was written by an earlier pass whose write the cache
-    // does not show yet: writing it again would only repeat its Events.
-    if (mem.status_hash == hash && meta.value("resourceVersion", "") != mem.status_version) return {};
     auto r = kube::Apply(client_, path + "/status", desired, kFieldManager);
     if (!r) return Fail(r.error());
     EventsForTransitions(events_, obj, mem.condition_states.empty() ? ConditionStates(previous) : mem.condition_states,

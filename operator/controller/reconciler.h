@@ -83,9 +83,10 @@ class ChannelReconciler {
     std::string configmap_version;
     size_t status_hash = 0;      // the status object last written
     std::string status_version;  // the channel's resourceVersion that write returned
-    // type=status of the conditions last written, ";"-joined: a pass that
-    // reads a cache not yet showing that write still posts one Event per
-    // transition, not one per pass.
+    // type=status/reason@lastTransitionTime of the conditions last written,
+    // ";"-joined: a pass that reads a cache not yet showing that write
+    // compares and merges with them, and posts one Event per transition, not
+    // one per pass.
     std::string condition_states;
   };
 

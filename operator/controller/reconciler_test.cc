@@ -118,6 +118,12 @@ class FakeApi {
     std::lock_guard lock(mu_);
     hold_status_ = hold;
   }
+  // The status the API server holds for a channel: the last one written,
+  // whether or not the cache shows it.
+  json ServerStatus(const std::string& name) {
+    std::lock_guard lock(mu_);
+    return server_status_.at("team-a/" + name);
+  }
   std::vector<json> Events() {
     std::lock_guard lock(mu_);
     return events_;
@@ -158,6 +164,7 @@ class FakeApi {
       json updated = *store->Get(key);
       if (status) {
         updated["status"] = body["status"];
+        server_status_[key] = body["status"];
       } else {
         updated["metadata"]["finalizers"] = body["metadata"]["finalizers"];
       }
@@ -213,6 +220,7 @@ class FakeApi {
   MapStore* configmaps_;
   int64_t version_ = 100;
   bool hold_status_ = false;
+  std::map<std::string, json> server_status_;
   std::mutex mu_;
   std::map<std::string, json> objects_;
   std::vector<json> events_;
@@ -507,6 +515,41 @@ TEST_F(ChannelReconcilerTest, OneEventPerTransitionWhileTheCacheLags) {
   }
   // The way up (TopicPending, Progressing, ...) is not news; Ready is, once.
   EXPECT_EQ(messages, (std::vector<std::string>{"ScalingLimited=True", "Ready=True"}));
+}
+
+// A cache that lags behind this process's last status write (a watch
+// still reconnecting after the API server restarted) shows an older status.
+// When the next pass wants that older status back, it must still write it:
+// the API server holds the newer one. Seen live: a channel's Deployment
+// deleted and re-created right after a restart; the channel stayed
+// Ready=False ("0 of 1 worker available") with its Deployment available,
+// because the pass that saw it available compared with the stale Ready=True.
+TEST_F(ChannelReconcilerTest, AStatusTheLaggingCacheStillShowsIsWrittenAgainWhenWantedBack) {
+  channels_.Put(op::fixtures::SampleChannelJson());
+  ReconcileToReady();
+  const std::string long_ago = "2026-01-01T00:00:00Z";
+  channels_.Edit("team-a/ops-alerts", [&](json& o) {
+    for (auto& c : o["status"]["conditions"]) c["lastTransitionTime"] = long_ago;
+  });
+  api_.HoldStatusWrites(true);
+  api_.DeleteBehindOurBack(std::string(kDeploymentPath) + "herald-ops-alerts");
+  ASSERT_TRUE(Reconcile().ok);
+  ASSERT_EQ(Cond(json{{"status", api_.ServerStatus("ops-alerts")}}, "Ready"), "False/Progressing")
+      << api_.ServerStatus("ops-alerts").dump();
+  ASSERT_EQ(Cond(Channel(), "Ready"), "True/Ready") << "the cache does not show that write";
+
+  api_.SetDeploymentStatus("herald-ops-alerts",
+                           {{"replicas", 2}, {"updatedReplicas", 2}, {"readyReplicas", 2}, {"availableReplicas", 2}});
+  ASSERT_TRUE(Reconcile().ok);
+  json server{{"status", api_.ServerStatus("ops-alerts")}};
+  EXPECT_EQ(Cond(server, "Ready"), "True/Ready") << server.dump();
+  EXPECT_EQ(Cond(server, "WorkersReady"), "True/WorkersAvailable");
+  for (const auto& c : server["status"]["conditions"]) {
+    if (c["type"] == "Ready") {
+      EXPECT_NE(c.value("lastTransitionTime", ""), long_ago)
+          << "Ready was False in between: it transitioned now, not when the stale copy says";
+    }
+  }
 }
 
 // A channel without autoscaling and with one worker has no HPA and no PDB:
