@@ -55,6 +55,25 @@ pid_alive() {
   [ -f "$f" ] && kill -0 "$(cat "$f")" 2>/dev/null
 }
 
+# stop_recorded NAME SECONDS: stops the process recorded for NAME and its
+# process group (TERM, then KILL after SECONDS), waits until it is gone and
+# removes its pid file.
+stop_recorded() {
+  local f="$STACK_PIDS/$1.pid" pid
+  [ -f "$f" ] || return 0
+  pid=$(cat "$f")
+  if kill -0 "$pid" 2>/dev/null; then
+    kill -TERM -- "-$pid" 2>/dev/null || kill -TERM "$pid" 2>/dev/null || true
+    local deadline=$((SECONDS + $2))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.2; done
+    kill -KILL -- "-$pid" 2>/dev/null || kill -KILL "$pid" 2>/dev/null || true
+    # (Bounded: a zombie nobody reaps would answer kill -0 for ever.)
+    deadline=$((SECONDS + 10))
+    while kill -0 "$pid" 2>/dev/null && ((SECONDS < deadline)); do sleep 0.1; done
+  fi
+  rm -f "$f"
+}
+
 # start_bg NAME COMMAND...: runs COMMAND detached, logs to .stack/logs/NAME.log.
 start_bg() {
   local name=$1
