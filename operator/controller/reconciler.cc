@@ -75,26 +75,16 @@ json EventFor(const json& obj, const std::string& type, const std::string& reaso
           {"count", 1}};
 }
 
-// ";type=status/reason@lastTransitionTime;..." of `conditions`: what Events
-// compare with, and what a pass merges with while the cache lags behind the
-// write these conditions came from.
+// ";type=status/reason@lastTransitionTime;..." of `conditions`: the memory's
+// compact copy of the conditions last written (ConditionsFromStates reads it).
 std::string ConditionStates(const std::vector<op::Condition>& conditions) {
   std::string out = ";";
   for (const auto& c : conditions) out += c.type + "=" + c.status + "/" + c.reason + "@" + c.last_transition_time + ";";
   return out;
 }
 
-// The "status/reason" of `type` in a ConditionStates string, or "" when absent.
-std::string_view StateOf(std::string_view states, const std::string& type) {
-  const std::string needle = ";" + type + "=";
-  auto at = states.find(needle);
-  if (at == std::string_view::npos) return {};
-  auto from = at + needle.size();
-  return states.substr(from, states.find_first_of("@;", from) - from);
-}
-
-// The conditions of a ConditionStates string, as far as MergeConditions
-// reads them (type, status, lastTransitionTime).
+// The conditions of a ConditionStates string, as far as MergeConditions and
+// EventsForTransitions read them (type, status, reason, lastTransitionTime).
 std::vector<op::Condition> ConditionsFromStates(std::string_view states) {
   std::vector<op::Condition> out;
   for (size_t from = 1; from < states.size();) {
@@ -131,20 +121,20 @@ bool Passing(std::string_view reason) {
 // new channel that simply comes up posts one Event (Ready=True), not one per
 // condition and step: at a thousand channels Events cost the API server as
 // much as the channels themselves.
-void EventsForTransitions(EventSink& sink, const json& obj, std::string_view before,
+void EventsForTransitions(EventSink& sink, const json& obj, const std::vector<op::Condition>& before,
                           const std::vector<op::Condition>& after) {
   for (const auto& cond : after) {
-    std::string_view was = StateOf(before, cond.type);
-    std::string_view was_status = was.substr(0, was.find('/'));
+    const op::Condition* was = op::FindCondition(before, cond.type);
+    std::string_view was_status = was != nullptr ? std::string_view(was->status) : std::string_view();
     if (was_status == cond.status) continue;
-    const bool was_problem = was_status == op::kConditionFalse && !Passing(was.substr(was.find('/') + 1));
+    const bool was_problem = was_status == op::kConditionFalse && !Passing(was->reason);
     const bool is_true = cond.status == op::kConditionTrue;
     bool worth;
     if (cond.type == op::kTypeScalingLimited) {
       worth = is_true;
     } else if (cond.type == op::kTypeReady) {
       // A Template found valid when first checked is not news either.
-      worth = (is_true && !was.empty()) || was_status == op::kConditionTrue || (!is_true && !Passing(cond.reason));
+      worth = (is_true && was != nullptr) || was_status == op::kConditionTrue || (!is_true && !Passing(cond.reason));
     } else {
       worth = is_true ? was_problem : !Passing(cond.reason);
     }
@@ -471,8 +461,12 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
     // holds that write, not the cached status: compare and merge with it. A
     // stale copy that happens to equal the wanted status proves nothing.
     const bool cache_behind = !mem.status_version.empty() && meta.value("resourceVersion", "") != mem.status_version;
-    status.conditions = op::MergeConditions(cache_behind ? ConditionsFromStates(mem.condition_states) : previous,
-                                            status.conditions, std::chrono::system_clock::now());
+    // The conditions last written, read only when needed (not on an
+    // observe-only pass).
+    std::vector<op::Condition> written;
+    if (cache_behind) written = ConditionsFromStates(mem.condition_states);
+    status.conditions =
+        op::MergeConditions(cache_behind ? written : previous, status.conditions, std::chrono::system_clock::now());
     json desired = op::ChannelStatusObject(ns, name, status);
     const json& want = desired["status"];
     const size_t hash = StatusHash(want);
@@ -487,8 +481,8 @@ ReconcileResult ChannelReconciler::Reconcile(const std::string& key) {
     }
     auto r = kube::Apply(client_, path + "/status", desired, kFieldManager);
     if (!r) return Fail(r.error());
-    EventsForTransitions(events_, obj, mem.condition_states.empty() ? ConditionStates(previous) : mem.condition_states,
-                         status.conditions);
+    if (!cache_behind) written = ConditionsFromStates(mem.condition_states);
+    EventsForTransitions(events_, obj, written.empty() ? previous : written, status.conditions);
     mem.status_hash = hash;
     mem.status_version = r->body.is_object() ? r->body["metadata"].value("resourceVersion", "") : "";
     mem.condition_states = std::move(states);
@@ -682,7 +676,7 @@ ReconcileResult TemplateReconciler::Reconcile(const std::string& key) {
   }
   auto r = kube::Apply(client_, kube::ResourcePath(kTemplates, ns, name) + "/status", desired, kFieldManager);
   if (!r) return Fail(r.error());
-  EventsForTransitions(events_, obj, ConditionStates(previous), status.conditions);
+  EventsForTransitions(events_, obj, previous, status.conditions);
   // No requeue of the users yet: the cache still holds the old status. Its
   // watch event brings this one and another pass, which requeues them.
   return {};
